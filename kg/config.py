@@ -1,0 +1,127 @@
+"""One table of settings: defaults, types and help in one place.
+
+Values come from (later wins): the defaults below, a TOML file (`kg.toml` in the
+working directory, or the file named by `KG_CONFIG`), environment variables
+(`KG_` + the upper-cased name, e.g. `KG_EMBEDDING_MODEL`) and command-line flags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("kb", "data/kb", "Knowledge-base directory (every command's --kb)."),
+    Setting("corpus", "corpus", "Folder of source documents that `kg build` reads."),
+    Setting("embedding_model", "all-MiniLM-L6-v2",
+            "Sentence-transformers model: a packaged name kg ships offline, a local folder, "
+            "or a hub name when you have hub access."),
+    Setting("embedding_batch_size", 32, "Chunks encoded per batch."),
+    Setting("max_file_mb", 20.0, "Largest source file accepted, in megabytes (bigger files are refused, not truncated)."),
+    Setting("chunk_target_words", 110, "Words a chunk aims for before it closes at a sentence end."),
+    Setting("chunk_max_words", 170, "Hard ceiling on words in a chunk (long sentences split at clauses)."),
+    Setting("chunk_overlap_words", 40,
+            "A chunk repeats the previous chunk's last sentence when it is at most this many words."),
+    Setting("ann_threshold", 200_000,
+            "Vector count above which the dense index switches from exact (flat) to approximate."),
+    Setting("ann_index", "auto", "Dense index type: auto, flat, hnsw or ivfpq."),
+    Setting("hnsw_ef_search", 128, "HNSW search breadth (higher: better recall, slower)."),
+    Setting("ivf_nprobe", 32, "IVF lists probed per query (higher: better recall, slower)."),
+    Setting("fusion_k", 60, "Reciprocal-rank-fusion constant k."),
+    Setting("dense_weight", 1.0, "Weight of the dense (embedding) leg in hybrid fusion."),
+    Setting("bm25_weight", 1.0, "Weight of the lexical (BM25) leg in hybrid fusion."),
+    Setting("candidates", 100, "Candidates each leg contributes before fusion."),
+    Setting("max_query_chars", 2000, "Longest question or search query accepted."),
+    Setting("theme_similarity", 0.55,
+            "Cosine similarity to a theme's label/definition above which a passage is linked to it."),
+    Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
+    Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
+    Setting("graph_store", "oxigraph",
+            "Where the graph lives: oxigraph (embedded, default), memory (rdflib's in-memory store) "
+            "or remote (an external SPARQL 1.1 store)."),
+    Setting("remote_query_url", "", "SPARQL query endpoint of the external store (graph_store=remote)."),
+    Setting("remote_update_url", "", "SPARQL update endpoint of the external store (graph_store=remote)."),
+    Setting("remote_store_url", "",
+            "Graph Store Protocol endpoint of the external store (graph_store=remote)."),
+    Setting("base_iri", "https://w3id.org/safeguarding-kg/id/", "Base of the IRIs kg mints for things."),
+    Setting("host", "127.0.0.1", "Address `kg serve` binds to."),
+    Setting("port", 7860, "Port `kg serve` listens on."),
+    Setting("access_token", "",
+            "Token `kg serve` requires (Authorization: Bearer … or ?token=) when set; "
+            "needed when binding beyond 127.0.0.1."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with `load_settings`; read values as attributes."""
+
+    values: dict[str, Any] = field(default_factory=lambda: {s.name: s.default for s in SETTINGS})
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **overrides: Any) -> "Settings":
+        """A copy with some values changed (None values are ignored)."""
+        values = dict(self.values)
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            values[name] = _coerce(name, value)
+        return dataclasses.replace(self, values=values)
+
+    @property
+    def kb_path(self) -> Path:
+        return Path(self.values["kb"])
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if name not in _BY_NAME:
+        raise ConfigError(f"unknown setting {name!r}; `kg settings` lists them")
+    default = _BY_NAME[name].default
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, str):
+                return value.strip().lower() in {"1", "true", "yes", "on"}
+            return bool(value)
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        return str(value)
+    except (TypeError, ValueError):
+        kind = {bool: "true or false", int: "whole number", float: "number"}.get(type(default), "text")
+        raise ConfigError(f"setting {name!r} expects a {kind}, got {value!r}") from None
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Resolve settings from defaults, a TOML file, `KG_*` environment variables and overrides."""
+    settings = Settings()
+    path = Path(config_file or os.environ.get("KG_CONFIG") or "kg.toml")
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read settings file {path}: {exc}") from None
+        settings = settings.replace(**data.get("kg", data))
+    env = {s.name: os.environ[f"KG_{s.name.upper()}"] for s in SETTINGS if f"KG_{s.name.upper()}" in os.environ}
+    return settings.replace(**env).replace(**overrides)

@@ -1,0 +1,196 @@
+"""Sections from headings, and section-aware chunks that never split a sentence.
+
+A chunk stays inside one section, closes at a sentence (or list item, or
+table row) end once it reaches its target size, prefers to close at a
+paragraph end, and repeats the previous sentence when it starts mid-paragraph
+(a small overlap that keeps a passage readable on its own).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.documents import Chunk, Section
+from kg.ingest.clean import Block
+
+_ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "no", "nos", "dr", "mr", "mrs", "ms", "cllr", "st", "vs", "v", "approx", "incl",
+    "ref", "sc", "fig", "para", "paras", "cf", "al", "co", "ltd", "inc", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p", "pp", "vol", "ch", "sec", "rev", "gov", "nhs",
+}
+_SENTENCE_END = re.compile(r"[.!?](?:[\"”’')\]*]+)?\s+(?=[\"“‘'(\[]?[A-Z0-9•])")
+
+
+def build_sections(blocks: list[Block], text_length: int) -> list[Section]:
+    """Sections opened by heading blocks and by blocks with an inline lead heading."""
+    opened: list[Section] = []
+    stack: list[Section] = []
+    for block in blocks:
+        title = block.text if block.kind == "heading" else block.lead
+        if not title:
+            continue
+        title = title.rstrip(":").strip()
+        level = max(block.level, 1)
+        while stack and stack[-1].level >= level:
+            stack.pop()
+        section = Section(title=title, level=level, path=[s.title for s in stack] + [title],
+                          start=block.start, end=text_length)
+        opened.append(section)
+        stack.append(section)
+    # A section ends where the next section of the same or a higher level begins.
+    for i, section in enumerate(opened):
+        for later in opened[i + 1:]:
+            if later.level <= section.level:
+                section.end = later.start
+                break
+    return opened
+
+
+def section_path_at(sections: list[Section], offset: int) -> list[str]:
+    """The path of the innermost section that contains `offset` (empty before the first heading)."""
+    best: Section | None = None
+    for section in sections:
+        if section.start > offset:
+            break
+        if section.start <= offset < section.end and (best is None or section.level >= best.level):
+            best = section
+    return list(best.path) if best else []
+
+
+def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans of `text` (offsets shifted by `base`), abbreviation- and number-aware."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + 1
+        before = text[start:end]
+        word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", before)
+        if word and (word.group(1).lower().rstrip(".") in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue
+        close = m.end() - len(m.group(0)) + len(m.group(0).rstrip())  # keep closing quotes in the sentence
+        spans.append((base + start, base + close))
+        start = m.end()
+    if start < len(text):
+        tail = text[start:].rstrip()
+        if tail:
+            spans.append((base + start, base + start + len(tail)))
+    return spans
+
+
+@dataclass
+class _Unit:
+    start: int
+    end: int
+    words: int
+    block: int  # index of the block the unit belongs to
+    first_in_block: bool
+
+
+def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Section],
+                 target_words: int = 110, max_words: int = 170, overlap_words: int = 40) -> list[Chunk]:
+    """Chunk a cleaned document.
+
+    Args:
+        doc: the document id (its file name).
+        text: the cleaned text that `blocks` index into.
+        blocks: the cleaned blocks.
+        sections: from `build_sections`.
+        target_words: a chunk closes at the first unit end at or past this size.
+        max_words: a chunk never grows past this (over-long sentences are split at clause breaks).
+        overlap_words: a chunk that starts mid-paragraph repeats the previous sentence if it is this short.
+
+    Returns:
+        Chunks in document order; `text[c.start:c.end] == c.text` for each.
+    """
+    boundaries = sorted({s.start for s in sections})
+    groups: list[list[int]] = []  # block indexes per section span
+    current: list[int] = []
+    for i, block in enumerate(blocks):
+        if block.start in boundaries and current and any(blocks[j].kind != "heading" for j in current):
+            groups.append(current)
+            current = []
+        current.append(i)
+    if current:
+        groups.append(current)
+
+    chunks: list[Chunk] = []
+    for group in groups:
+        units = [u for i in group for u in _units(text, blocks[i], i, max_words)]
+        for start, end, paragraphs_of in _pack(units, target_words, max_words, overlap_words):
+            body = text[start:end]
+            chunks.append(Chunk(
+                doc=doc, chunk_id=f"{doc}#{len(chunks):04d}", text=body, start=start, end=end,
+                section=section_path_at(sections, _first_content_offset(blocks, group, start)),
+                paragraphs=[blocks[i].number for i in paragraphs_of if blocks[i].number],
+                ordinal=len(chunks)))
+    return chunks
+
+
+def _first_content_offset(blocks: list[Block], group: list[int], start: int) -> int:
+    """Where the chunk's own text begins: past leading headings, so the path names the deepest one."""
+    for i in group:
+        b = blocks[i]
+        if b.end > start and b.kind != "heading":
+            return max(b.start, start)
+    return start
+
+
+def _units(text: str, block: Block, index: int, max_words: int) -> list[_Unit]:
+    if block.kind in {"heading", "row", "item"} and len(block.text.split()) <= max_words:
+        spans = [(block.start, block.end)]
+    else:
+        spans = split_sentences(block.text, block.start)
+    out: list[_Unit] = []
+    for s, e in spans:
+        for ps, pe in _split_long(text, s, e, max_words):
+            out.append(_Unit(ps, pe, len(text[ps:pe].split()), index, not out))
+    return out
+
+
+def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[int, int]]:
+    """Split a span longer than `max_words` at clause breaks ("; ", " • ", ", "), else at words."""
+    if len(text[start:end].split()) <= max_words:
+        return [(start, end)]
+    piece = text[start:end]
+    for pattern in (r"(?<=;)\s+", r"\s+(?=•)", r"(?<=:)\s+", r"(?<=,)\s+", r"\s+"):
+        cuts = [m.end() for m in re.finditer(pattern, piece)]
+        if not cuts:
+            continue
+        spans, s, last_cut = [], 0, None
+        for cut in cuts + [len(piece)]:
+            if len(piece[s:cut].split()) > max_words and last_cut is not None and last_cut > s:
+                spans.append((s, last_cut))
+                s = last_cut
+            last_cut = cut
+        spans.append((s, len(piece)))
+        if all(len(piece[a:b].split()) <= max_words for a, b in spans):
+            return [(start + a, start + len(piece[:b].rstrip())) for a, b in spans if piece[a:b].strip()]
+    return [(start, end)]
+
+
+def _pack(units: list[_Unit], target: int, maximum: int, overlap: int):
+    """Group units into chunks; yield (start, end, block indexes)."""
+    i = 0
+    n = len(units)
+    while i < n:
+        first = i
+        # Overlap: a chunk starting mid-paragraph repeats the sentence before it.
+        if i > 0 and not units[i].first_in_block and units[i - 1].block == units[i].block \
+                and units[i - 1].words <= overlap and units[i - 1].words + units[i].words <= maximum:
+            first = i - 1
+        words = sum(u.words for u in units[first:i])
+        j = i
+        while j < n:
+            if j > first and words + units[j].words > maximum:
+                break
+            words += units[j].words
+            j += 1
+            if words >= target:
+                break
+            # Prefer to close at a paragraph end once the chunk has some substance.
+            if j < n and units[j].first_in_block and words >= 0.6 * target \
+                    and words + units[j].words > target:
+                break
+        yield units[first].start, units[j - 1].end, sorted({u.block for u in units[first:j]})
+        i = j

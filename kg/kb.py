@@ -1,0 +1,318 @@
+"""The knowledge base on disk: a folder of versions, a CURRENT pointer, and a writer lock.
+
+    data/kb/
+      CURRENT              name of the live version (replaced atomically)
+      write.lock           held by the one process that may write
+      cache/               embedding cache, shared by all versions
+      versions/<name>/     one complete knowledge base:
+        manifest.json      kg version, settings, input hashes, counts, skipped files
+        corpus.sqlite      documents (metadata + cleaned text) and chunks
+        …                  indexes and graph, written by later stages
+
+Every change is written into a new version folder and becomes live only when
+CURRENT is replaced (an atomic rename), so a crash or a failed build leaves the
+previous knowledge base exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+
+from kg.documents import Chunk, Document, Section
+from kg.errors import KnowledgeBaseLocked, KnowledgeBaseNotFound
+
+CURRENT = "CURRENT"
+VERSIONS = "versions"
+KEEP_PREVIOUS = 2  # old versions kept so a running server can finish reading them
+
+_SCHEMA = """
+CREATE TABLE documents (
+    doc TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT, body TEXT, kind TEXT, source TEXT,
+    format TEXT, sha256 TEXT NOT NULL, inferred TEXT, warnings TEXT, sections TEXT, text TEXT NOT NULL
+);
+CREATE TABLE chunks (
+    row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc TEXT NOT NULL REFERENCES documents(doc),
+    ordinal INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, section TEXT, paragraphs TEXT,
+    text TEXT NOT NULL
+);
+CREATE INDEX chunks_doc ON chunks(doc);
+"""
+
+
+def current_version(root: Path) -> Path | None:
+    """The live version folder, or None when nothing has been built."""
+    pointer = root / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path = root / VERSIONS / name
+    return path if (path / "manifest.json").is_file() else None
+
+
+@contextmanager
+def writer_lock(root: Path, timeout: float = 0.5) -> Iterator[None]:
+    """Hold the knowledge base's write lock, or raise KnowledgeBaseLocked."""
+    root.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(root / "write.lock"))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise KnowledgeBaseLocked(
+            f"another kg process is writing {root} (build, add or remove); wait for it to finish") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
+def new_version(root: Path) -> Iterator[Path]:
+    """A fresh version folder to write into; published on success, discarded on any error.
+
+    The caller must hold `writer_lock(root)`.
+    """
+    versions = root / VERSIONS
+    versions.mkdir(parents=True, exist_ok=True)
+    _remove_unpublished(root)
+    name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    staging = versions / (name + ".partial")
+    staging.mkdir()
+    try:
+        yield staging
+        _fsync_tree(staging)
+        final = versions / name
+        os.rename(staging, final)
+        _publish(root, name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _collect_old_versions(root)
+
+
+def _publish(root: Path, name: str) -> None:
+    tmp = root / f"{CURRENT}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, root / CURRENT)
+    _fsync_dir(root)
+
+
+def _fsync_tree(path: Path) -> None:
+    for dirpath, _, filenames in os.walk(path):
+        for filename in filenames:
+            try:
+                fd = os.open(os.path.join(dirpath, filename), os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_unpublished(root: Path) -> None:
+    """Leftovers of a writer that was killed: never live, safe to delete under the lock."""
+    for path in (root / VERSIONS).glob("*.partial"):
+        shutil.rmtree(path, ignore_errors=True)
+    (root / f"{CURRENT}.tmp").unlink(missing_ok=True)
+
+
+def _collect_old_versions(root: Path) -> None:
+    live = current_version(root)
+    versions = sorted(p for p in (root / VERSIONS).iterdir() if p.is_dir() and not p.name.endswith(".partial"))
+    old = [p for p in versions if p != live]
+    for path in old[:-KEEP_PREVIOUS] if KEEP_PREVIOUS else old:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# ---- the corpus store (documents and chunks) ---------------------------------------------------
+
+def write_corpus(version: Path, documents: Iterable[Document], chunks: Iterable[Chunk]) -> None:
+    """Write documents and chunks into `corpus.sqlite`; chunk rows number vectors (0, 1, 2…)."""
+    db = sqlite3.connect(version / "corpus.sqlite")
+    try:
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, json.dumps(d.inferred),
+              json.dumps(d.warnings), json.dumps([s.__dict__ for s in d.sections]), d.text) for d in documents])
+        db.executemany(
+            'INSERT INTO chunks (row, chunk_id, doc, ordinal, start, "end", section, paragraphs, text) '
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(i, c.chunk_id, c.doc, c.ordinal, c.start, c.end, json.dumps(c.section), json.dumps(c.paragraphs), c.text)
+             for i, c in enumerate(chunks)])
+        db.commit()
+    finally:
+        db.close()
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@dataclass
+class DocumentInfo:
+    """A document's metadata and counts, without its text."""
+
+    doc: str
+    title: str
+    date: str | None
+    body: str | None
+    kind: str | None
+    source: str | None
+    format: str
+    sha256: str
+    inferred: list[str]
+    warnings: list[str]
+    chunks: int
+    words: int
+    sections: int
+
+
+class KnowledgeBase:
+    """A read-only view of one version of the knowledge base.
+
+    Opening is cheap (nothing large is read); parts load on first use.
+    """
+
+    def __init__(self, root: str | Path, version: Path | None = None):
+        self.root = Path(root)
+        self.version = version or current_version(self.root)
+        if self.version is None:
+            raise KnowledgeBaseNotFound(
+                f"no knowledge base at {self.root}; build one with `kg build --kb {self.root}`")
+        self.manifest: dict[str, Any] = json.loads((self.version / "manifest.json").read_text(encoding="utf-8"))
+        self._db = sqlite3.connect(f"file:{self.version / 'corpus.sqlite'}?mode=ro", uri=True,
+                                   check_same_thread=False)
+        self._cache: dict[str, Any] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "KnowledgeBase":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def path(self) -> Path:
+        return self.version
+
+    def is_current(self) -> bool:
+        """False once another version has been published (time to reload)."""
+        return current_version(self.root) == self.version
+
+    # documents
+
+    def documents(self) -> list[DocumentInfo]:
+        if "documents" not in self._cache:
+            rows = self._db.execute(
+                "SELECT d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, d.inferred, d.warnings, "
+                "d.sections, (SELECT COUNT(*) FROM chunks c WHERE c.doc = d.doc), d.text "
+                "FROM documents d ORDER BY d.doc").fetchall()
+            self._cache["documents"] = [
+                DocumentInfo(doc=r[0], title=r[1], date=r[2], body=r[3], kind=r[4], source=r[5], format=r[6],
+                             sha256=r[7], inferred=json.loads(r[8] or "[]"), warnings=json.loads(r[9] or "[]"),
+                             sections=len(json.loads(r[10] or "[]")), chunks=r[11], words=len(r[12].split()))
+                for r in rows]
+        return self._cache["documents"]
+
+    def document_info(self, doc: str) -> DocumentInfo | None:
+        return next((d for d in self.documents() if d.doc == doc), None)
+
+    def document(self, doc: str) -> Document | None:
+        row = self._db.execute(
+            "SELECT doc, title, date, body, kind, source, format, sha256, inferred, warnings, sections, text "
+            "FROM documents WHERE doc = ?", (doc,)).fetchone()
+        if row is None:
+            return None
+        return Document(doc=row[0], title=row[1], date=row[2], body=row[3], kind=row[4], source=row[5],
+                        format=row[6], sha256=row[7], inferred=json.loads(row[8] or "[]"),
+                        warnings=json.loads(row[9] or "[]"),
+                        sections=[Section(**s) for s in json.loads(row[10] or "[]")], text=row[11])
+
+    # chunks
+
+    def chunk_count(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    def chunks_by_row(self, rows: Iterable[int]) -> list[Chunk]:
+        """Chunks for vector rows, in the order asked."""
+        rows = [int(r) for r in rows]
+        if not rows:
+            return []
+        found: dict[int, Chunk] = {}
+        for start in range(0, len(rows), 900):
+            part = rows[start:start + 900]
+            marks = ",".join("?" * len(part))
+            for r in self._db.execute(
+                    f'SELECT row, doc, chunk_id, text, start, "end", section, paragraphs, ordinal '
+                    f"FROM chunks WHERE row IN ({marks})", part):
+                found[r[0]] = _chunk(r[1:])
+        return [found[r] for r in rows if r in found]
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        r = self._db.execute('SELECT doc, chunk_id, text, start, "end", section, paragraphs, ordinal '
+                             "FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        return _chunk(r) if r else None
+
+    def iter_chunks(self, doc: str | None = None) -> Iterator[Chunk]:
+        sql = 'SELECT doc, chunk_id, text, start, "end", section, paragraphs, ordinal FROM chunks'
+        args: tuple = ()
+        if doc is not None:
+            sql += " WHERE doc = ?"
+            args = (doc,)
+        for r in self._db.execute(sql + " ORDER BY row", args):
+            yield _chunk(r)
+
+    def rows_where(self, docs: Iterable[str] | None = None, date_from: str | None = None,
+                   date_to: str | None = None) -> list[int]:
+        """Vector rows of chunks whose document matches the filters."""
+        clauses, args = [], []
+        if docs is not None:
+            docs = list(docs)
+            clauses.append(f"d.doc IN ({','.join('?' * len(docs))})")
+            args.extend(docs)
+        if date_from:
+            clauses.append("d.date >= ?")
+            args.append(date_from)
+        if date_to:
+            clauses.append("d.date <= ?")
+            args.append(date_to + "\uffff")
+        where = " AND ".join(clauses) or "1"
+        return [r[0] for r in self._db.execute(
+            f"SELECT c.row FROM chunks c JOIN documents d ON d.doc = c.doc WHERE {where} ORDER BY c.row", args)]
+
+
+def _chunk(r: tuple) -> Chunk:
+    return Chunk(doc=r[0], chunk_id=r[1], text=r[2], start=r[3], end=r[4], section=json.loads(r[5] or "[]"),
+                 paragraphs=json.loads(r[6] or "[]"), ordinal=r[7])

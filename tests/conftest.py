@@ -1,0 +1,64 @@
+"""Shared fixtures: the real corpus, the development gold set, and a knowledge base built once per run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+EVAL = SHARED / "eval"
+DATA = Path(__file__).resolve().parent / "data"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def gold() -> dict:
+    """The development gold set (../shared/eval/dev.json)."""
+    return json.loads((EVAL / "dev.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def scorer():
+    """The gold set's own scorer module (../shared/eval/score.py)."""
+    sys.path.insert(0, str(EVAL))
+    import score  # noqa: PLC0415
+
+    return score
+
+
+@pytest.fixture(scope="session")
+def ingested():
+    """The real corpus, read, cleaned and chunked."""
+    from kg.ingest import ingest_corpus
+
+    return ingest_corpus(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def kb_settings(tmp_path_factory):
+    """Settings pointing at a knowledge base built once from the real corpus."""
+    from kg.build import build_knowledge_base
+    from kg.config import load_settings
+
+    settings = load_settings(kb=str(tmp_path_factory.mktemp("kb") / "kb"))
+    build_knowledge_base(CORPUS, settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def kb(kb_settings):
+    from kg.kb import KnowledgeBase
+
+    base = KnowledgeBase(kb_settings.kb)
+    yield base
+    base.close()
