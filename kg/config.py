@@ -57,7 +57,6 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_update_url", "", "SPARQL update endpoint of the external store (graph_store=remote)."),
     Setting("remote_store_url", "",
             "Graph Store Protocol endpoint of the external store (graph_store=remote)."),
-    Setting("base_iri", "https://w3id.org/safeguarding-kg/id/", "Base of the IRIs kg mints for things."),
     Setting("host", "127.0.0.1", "Address `kg serve` binds to."),
     Setting("port", 7860, "Port `kg serve` listens on."),
     Setting("access_token", "",

@@ -1,0 +1,144 @@
+"""What extraction finds: plain dataclasses, each finding carrying its evidence.
+
+These are the contract between kg/extract (which produces them) and kg/graph
+(which turns them into RDF) and `kg export --format findings` (which the gold
+set's scorer reads). Ids are slugs (`child-l`, `information-sharing`, `rflnhsft`)
+that become the last segment of stable IRIs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Evidence:
+    """An exact passage: `document.text[start:end] == quote`."""
+
+    doc: str
+    start: int
+    end: int
+    quote: str
+    chunk_id: str | None = None
+    section: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Theme:
+    """A learning theme of the SKOS scheme (kg/ontology/themes.ttl)."""
+
+    id: str
+    label: str
+    alt_labels: list[str] = field(default_factory=list)
+    definition: str = ""
+    broader: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReviewFinding:
+    """A case review named in the corpus.
+
+    `type` is a review-type concept id (cspr, rapid-review, serious-case-review,
+    learning-review, safeguarding-adults-review, domestic-homicide-review,
+    national-review); `status` is free text such as "CSPR underway" or "published".
+    """
+
+    id: str
+    label: str
+    type: str | None
+    status: str | None = None
+    year: int | None = None
+    partnership: str | None = None  # organisation id
+    alt_labels: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    method: str = ""
+    confidence: float = 0.0
+
+
+@dataclass
+class ThemeMention:
+    """A passage that speaks of a theme (chunk level)."""
+
+    theme: str
+    evidence: Evidence
+    method: str  # "label", "alt-label" or "embedding"
+    confidence: float
+    score: float | None = None  # embedding similarity, when that was the method
+
+
+@dataclass
+class ReviewTheme:
+    """A learning theme a review raised."""
+
+    review: str
+    theme: str
+    evidence: list[Evidence]
+    method: str
+    confidence: float
+
+
+@dataclass
+class ActionFinding:
+    """Something done in response to learning: a protocol, form, training, policy…"""
+
+    id: str
+    text: str  # a short description (the action clause)
+    evidence: Evidence  # the sentence that states it
+    kind: str = "other"  # protocol, form, training, policy, audit, role, meeting, guidance, system, other
+    reviews: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    year: int | None = None
+    method: str = ""
+    confidence: float = 0.0
+
+
+@dataclass
+class OrganisationFinding:
+    """An organisation or service, from the gazetteer or detected in the text."""
+
+    id: str
+    label: str
+    acronym: str | None = None
+    alt_labels: list[str] = field(default_factory=list)
+    kind: str = "organisation"  # organisation or unit (a service or team within one)
+    parent: str | None = None
+    in_gazetteer: bool = True
+    mentions: list[Evidence] = field(default_factory=list)
+    method: str = ""
+    confidence: float = 0.0
+
+
+@dataclass
+class Findings:
+    reviews: list[ReviewFinding] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    theme_mentions: list[ThemeMention] = field(default_factory=list)
+    review_themes: list[ReviewTheme] = field(default_factory=list)
+    actions: list[ActionFinding] = field(default_factory=list)
+    organisations: list[OrganisationFinding] = field(default_factory=list)
+
+    def to_export(self) -> dict[str, Any]:
+        """The `kg export --format findings` JSON (DESIGN.md), with human labels."""
+        reviews = {r.id: r.label for r in self.reviews}
+        themes = {t.id: t.label for t in self.themes}
+        orgs = {o.id: o.label for o in self.organisations}
+        used_themes = {rt.theme for rt in self.review_themes} | {t for a in self.actions for t in a.themes} \
+            | {m.theme for m in self.theme_mentions}
+        return {
+            "reviews": [{"label": r.label, "type": r.type, "status": r.status, "year": r.year,
+                         "evidence": [asdict(e) for e in r.evidence]} for r in self.reviews],
+            "themes": [{"label": t.label, "alt_labels": t.alt_labels} for t in self.themes if t.id in used_themes],
+            "review_themes": [{"review": reviews.get(rt.review, rt.review), "theme": themes.get(rt.theme, rt.theme),
+                               "method": rt.method, "confidence": rt.confidence,
+                               "evidence": [asdict(e) for e in rt.evidence]} for rt in self.review_themes],
+            "actions": [{"text": a.text, "quote": a.evidence.quote, "doc": a.evidence.doc, "kind": a.kind,
+                         "reviews": [reviews.get(r, r) for r in a.reviews],
+                         "themes": [themes.get(t, t) for t in a.themes],
+                         "organisations": [orgs.get(o, o) for o in a.organisations],
+                         "confidence": a.confidence, "evidence": asdict(a.evidence)} for a in self.actions],
+            "organisations": [{"label": o.label, "alt_labels": [x for x in [o.acronym, *o.alt_labels] if x],
+                               "in_gazetteer": o.in_gazetteer, "mentions": len(o.mentions)}
+                              for o in self.organisations if o.mentions],
+        }
