@@ -10,6 +10,7 @@ from kg import __version__
 from kg.config import Settings, load_settings
 from kg.documents import SkippedFile
 from kg.errors import BuildError
+from kg.index import build_indexes
 from kg.ingest import IngestResult, ingest_corpus
 from kg.kb import new_version, write_corpus, write_json, writer_lock
 from kg.progress import Progress, SilentProgress
@@ -25,7 +26,7 @@ class BuildReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, object] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -59,12 +60,15 @@ def build_knowledge_base(corpus: str | Path | None = None, settings: Settings | 
             t = time.perf_counter()
             write_corpus(version, ingested.documents, ingested.chunks)
             timings["store"] = time.perf_counter() - t
-            write_json(version / "manifest.json", _manifest(ingested, settings, timings))
+            index = build_indexes(version, ingested.chunks, settings, progress)
+            timings.update(embed=index.seconds_embed, index=index.seconds_dense + index.seconds_lexical)
+            stats = {"encoded": index.encoded, "dense_index": index.dense_kind}
+            write_json(version / "manifest.json", _manifest(ingested, settings, timings, stats))
     return BuildReport(version=root, documents=len(ingested.documents), chunks=len(ingested.chunks),
-                       skipped=ingested.skipped, warnings=ingested.warnings, timings=timings)
+                       skipped=ingested.skipped, warnings=ingested.warnings, timings=timings, stats=stats)
 
 
-def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, float]) -> dict:
+def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, float], stats: dict) -> dict:
     return {
         "kg_version": __version__,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -77,6 +81,7 @@ def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, flo
             "sections": sum(len(d.sections) for d in ingested.documents),
             "words": sum(len(d.text.split()) for d in ingested.documents),
         },
+        "index": stats,
         "skipped": [{"path": s.path, "reason": s.reason} for s in ingested.skipped],
         "warnings": ingested.warnings,
         "timings": {k: round(v, 3) for k, v in timings.items()},

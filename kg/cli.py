@@ -116,12 +116,102 @@ def stats(kb: KbOption = Path("data/kb")) -> None:
             out.print("skipped: none")
 
 
+def _filters(doc, date_from, date_to, theme, review):
+    from kg.query.search import SearchFilters
+
+    return SearchFilters(docs=doc or None, date_from=date_from, date_to=date_to, themes=theme or None,
+                         reviews=review or None)
+
+
+def _read_lines(path: Path) -> list[str]:
+    from kg.errors import QueryError
+
+    try:
+        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QueryError(f"cannot read {path}: {exc}") from None
+
+
+def _print_results(results, query: str) -> None:
+    if not results:
+        out.print(f"No passages found for {query!r}. Try other words, or --mode dense for meaning rather than words.")
+        return
+    for i, r in enumerate(results, start=1):
+        where = " > ".join(r.section[-2:]) or "(no section)"
+        para = f", ¶ {', '.join(r.paragraphs)}" if r.paragraphs else ""
+        out.print(f"[bold][{i}][/] {r.title} ({r.date or 'undated'})", highlight=False)
+        out.print(f"    [dim]{r.doc} · {where}{para} · chars {r.start}–{r.end} · score {r.score:.4f} "
+                  f"{' '.join(f'{k}#{v}' for k, v in r.ranks.items())}[/]", highlight=False)
+        text = r.text if len(r.text) <= 600 else r.text[:600].rsplit(" ", 1)[0] + " …"
+        out.print("    " + text.replace("\n", "\n    "), highlight=False)
+        out.print()
+
+
+@app.command()
+@friendly_errors
+def search(
+    query: Annotated[str | None, typer.Argument(help="What to look for, in your own words.")] = None,
+    queries: Annotated[Path | None, typer.Option("--queries", help="Batch: a file with one query per line.")] = None,
+    k: Annotated[int, typer.Option("--k", help="How many passages.")] = 10,
+    mode: Annotated[str, typer.Option(help="hybrid (default), dense (meaning) or bm25 (words).")] = "hybrid",
+    theme: Annotated[list[str] | None, typer.Option(help="Only passages about this theme id (repeatable).")] = None,
+    review: Annotated[list[str] | None, typer.Option(help="Only passages about this review id (repeatable).")] = None,
+    doc: Annotated[list[str] | None, typer.Option(help="Only this document (repeatable).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="Only documents dated on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Only documents dated on or before (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output (JSON lines in batch mode).")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Find passages by meaning and words, each with its document, section and character offsets.
+
+    Examples:\n
+      kg search "information sharing with GPs"\n
+      kg search "bruising in babies" --mode dense --k 5\n
+      kg search --queries questions.txt --json > runs.jsonl
+    """
+    import json
+
+    from kg.errors import QueryError
+    from kg.query.search import open_searcher
+
+    settings = _settings(kb)
+    filters = _filters(doc, date_from, date_to, theme, review)
+    if (query is None) == (queries is None):
+        raise QueryError("give a QUERY or --queries FILE (not both)")
+    searcher = open_searcher(kb, settings)
+    if queries is not None:
+        lines = _read_lines(queries)
+        failed = 0
+        for q, results in zip(lines, searcher.search_many(lines, k, mode, filters)):
+            if isinstance(results, QueryError):
+                failed += 1
+                err.print(f"[red]rejected:[/] {q[:60]!r}: {results}", highlight=False)
+                print(json.dumps({"query": q, "results": [], "error": str(results)}, ensure_ascii=False))
+            else:
+                print(json.dumps({"query": q, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
+        if failed:
+            raise typer.Exit(1)
+        return
+    results = searcher.search(query, k, mode, filters)
+    if as_json:
+        print(json.dumps({"query": query, "results": [r.to_dict() for r in results]}, ensure_ascii=False, indent=2))
+    else:
+        _print_results(results, query)
+
+
 @app.command("settings")
-def show_settings() -> None:
+def show_settings(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the defaults as a Markdown table.")] = False,
+) -> None:
     """List every setting with its current value and what it does.
 
     Settings come from defaults, a kg.toml file, KG_<NAME> environment variables and flags.
     """
+    if markdown:
+        from kg.config import settings_markdown
+
+        print(settings_markdown())
+        return
     current = load_settings()
     table = Table(title="kg settings")
     for col in ("name", "value", "meaning"):

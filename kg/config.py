@@ -27,26 +27,30 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("kb", "data/kb", "Knowledge-base directory (every command's --kb)."),
     Setting("corpus", "corpus", "Folder of source documents that `kg build` reads."),
+    Setting("cache_dir", "", "Embedding cache folder (empty: `cache/` inside the knowledge-base directory); "
+                             "several knowledge bases may share one."),
     Setting("embedding_model", "all-MiniLM-L6-v2",
             "Sentence-transformers model: a packaged name kg ships offline, a local folder, "
             "or a hub name when you have hub access."),
     Setting("embedding_batch_size", 32, "Chunks encoded per batch."),
     Setting("max_file_mb", 20.0, "Largest source file accepted, in megabytes (bigger files are refused, not truncated)."),
-    Setting("chunk_target_words", 110, "Words a chunk aims for before it closes at a sentence end."),
-    Setting("chunk_max_words", 170, "Hard ceiling on words in a chunk (long sentences split at clauses)."),
-    Setting("chunk_overlap_words", 40,
-            "A chunk repeats the previous chunk's last sentence when it is at most this many words."),
+    Setting("chunk_target_words", 130, "Words a chunk aims for before it closes at a sentence end."),
+    Setting("chunk_max_words", 190, "Hard ceiling on words in a chunk (long sentences split at clauses)."),
+    Setting("chunk_overlap_words", 90,
+            "Words (whole sentences) a chunk repeats from the end of the previous chunk in the same section."),
     Setting("ann_threshold", 200_000,
             "Vector count above which the dense index switches from exact (flat) to approximate."),
     Setting("ann_index", "auto", "Dense index type: auto, flat, hnsw or ivfpq."),
     Setting("hnsw_ef_search", 128, "HNSW search breadth (higher: better recall, slower)."),
     Setting("ivf_nprobe", 32, "IVF lists probed per query (higher: better recall, slower)."),
-    Setting("fusion_k", 60, "Reciprocal-rank-fusion constant k."),
-    Setting("dense_weight", 1.0, "Weight of the dense (embedding) leg in hybrid fusion."),
-    Setting("bm25_weight", 1.0, "Weight of the lexical (BM25) leg in hybrid fusion."),
+    Setting("fusion", "zscore",
+            "How hybrid mode combines the legs: zscore (standardised scores, weighted) or rrf (reciprocal rank)."),
+    Setting("fusion_k", 60, "Reciprocal-rank-fusion constant k (fusion = rrf)."),
+    Setting("dense_weight", 0.4, "Weight of the dense (embedding) leg in hybrid fusion."),
+    Setting("bm25_weight", 0.6, "Weight of the lexical (BM25) leg in hybrid fusion."),
     Setting("candidates", 100, "Candidates each leg contributes before fusion."),
     Setting("max_query_chars", 2000, "Longest question or search query accepted."),
-    Setting("theme_similarity", 0.55,
+    Setting("theme_similarity", 0.60,
             "Cosine similarity to a theme's label/definition above which a passage is linked to it."),
     Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
@@ -91,6 +95,12 @@ class Settings:
     @property
     def kb_path(self) -> Path:
         return Path(self.values["kb"])
+
+
+def settings_markdown() -> str:
+    """The settings table for the README."""
+    rows = [f"| `{s.name}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(["| setting | default | meaning |", "|---|---|---|", *rows])
 
 
 def _coerce(name: str, value: Any) -> Any:

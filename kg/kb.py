@@ -47,6 +47,7 @@ CREATE TABLE chunks (
     text TEXT NOT NULL
 );
 CREATE INDEX chunks_doc ON chunks(doc);
+CREATE TABLE chunk_links (row INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (kind, id, row));
 """
 
 
@@ -169,6 +170,16 @@ def write_corpus(version: Path, documents: Iterable[Document], chunks: Iterable[
             "VALUES (?,?,?,?,?,?,?,?,?)",
             [(i, c.chunk_id, c.doc, c.ordinal, c.start, c.end, json.dumps(c.section), json.dumps(c.paragraphs), c.text)
              for i, c in enumerate(chunks)])
+        db.commit()
+    finally:
+        db.close()
+
+
+def write_chunk_links(version: Path, links: Iterable[tuple[int, str, str]]) -> None:
+    """Record which chunk rows speak of which theme or review: (row, "theme"|"review", id)."""
+    db = sqlite3.connect(version / "corpus.sqlite")
+    try:
+        db.executemany("INSERT OR IGNORE INTO chunk_links VALUES (?,?,?)", list(links))
         db.commit()
     finally:
         db.close()
@@ -311,6 +322,13 @@ class KnowledgeBase:
         where = " AND ".join(clauses) or "1"
         return [r[0] for r in self._db.execute(
             f"SELECT c.row FROM chunks c JOIN documents d ON d.doc = c.doc WHERE {where} ORDER BY c.row", args)]
+
+    def rows_linked_to(self, kind: str, ids: Iterable[str]) -> list[int]:
+        """Vector rows of chunks linked to any of the given themes or reviews (by id)."""
+        ids = list(ids)
+        return [r[0] for r in self._db.execute(
+            f"SELECT DISTINCT row FROM chunk_links WHERE kind = ? AND id IN ({','.join('?' * len(ids))}) ORDER BY row",
+            [kind, *ids])]
 
 
 def _chunk(r: tuple) -> Chunk:

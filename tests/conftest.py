@@ -21,6 +21,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_embedding_cache(tmp_path_factory):
+    """One embedding cache for every knowledge base the tests build (each would otherwise re-encode the corpus)."""
+    os.environ["KG_CACHE_DIR"] = str(tmp_path_factory.mktemp("embedding-cache"))
+    yield
+    os.environ.pop("KG_CACHE_DIR", None)
+
+
 @pytest.fixture(scope="session")
 def gold() -> dict:
     """The development gold set (../shared/eval/dev.json)."""

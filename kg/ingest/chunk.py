@@ -85,6 +85,7 @@ class _Unit:
     words: int
     block: int  # index of the block the unit belongs to
     first_in_block: bool
+    opens_list: bool = False  # ends with ":" and the next block is a list item or table row
 
 
 def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Section],
@@ -117,6 +118,8 @@ def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Sectio
     chunks: list[Chunk] = []
     for group in groups:
         units = [u for i in group for u in _units(text, blocks[i], i, max_words)]
+        for a, b in zip(units, units[1:]):
+            a.opens_list = b.first_in_block and text[a.end - 1:a.end] == ":" and blocks[b.block].kind in {"item", "row"}
         for start, end, paragraphs_of in _pack(units, target_words, max_words, overlap_words):
             body = text[start:end]
             chunks.append(Chunk(
@@ -170,16 +173,22 @@ def _split_long(text: str, start: int, end: int, max_words: int) -> list[tuple[i
 
 
 def _pack(units: list[_Unit], target: int, maximum: int, overlap: int):
-    """Group units into chunks; yield (start, end, block indexes)."""
+    """Group units into chunks; yield (start, end, block indexes).
+
+    A chunk after the first in a section starts by repeating the previous chunk's
+    last whole units (sentences, items, rows), up to `overlap` words, so a passage
+    that straddles a chunk boundary is still whole in one chunk.
+    """
     i = 0
     n = len(units)
+    floor = 0  # a chunk never reaches back to (or before) the previous chunk's first unit
     while i < n:
-        first = i
-        # Overlap: a chunk starting mid-paragraph repeats the sentence before it.
-        if i > 0 and not units[i].first_in_block and units[i - 1].block == units[i].block \
-                and units[i - 1].words <= overlap and units[i - 1].words + units[i].words <= maximum:
-            first = i - 1
-        words = sum(u.words for u in units[first:i])
+        first, back = i, 0
+        while first - 1 >= floor and back + units[first - 1].words <= overlap \
+                and back + units[first - 1].words + units[i].words <= maximum:
+            first -= 1
+            back += units[first].words
+        words = back
         j = i
         while j < n:
             if j > first and words + units[j].words > maximum:
@@ -188,9 +197,11 @@ def _pack(units: list[_Unit], target: int, maximum: int, overlap: int):
             j += 1
             if words >= target:
                 break
-            # Prefer to close at a paragraph end once the chunk has some substance.
+            # Prefer to close at a paragraph end once the chunk has some substance,
+            # but keep a lead-in ("… as follows:") with the list it introduces.
             if j < n and units[j].first_in_block and words >= 0.6 * target \
-                    and words + units[j].words > target:
+                    and words + units[j].words > target and not units[j - 1].opens_list:
                 break
         yield units[first].start, units[j - 1].end, sorted({u.block for u in units[first:j]})
+        floor = first + 1
         i = j

@@ -1,0 +1,223 @@
+"""search(): hybrid (dense + BM25, fused by reciprocal rank), or either leg alone."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kg.config import Settings, load_settings
+from kg.errors import QueryError
+from kg.index.dense import DenseIndex
+from kg.index.embed import Embedder
+from kg.index.fusion import reciprocal_rank_fusion, zscore_fusion
+from kg.index.lexical import LexicalIndex
+from kg.kb import KnowledgeBase
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+@dataclass
+class SearchFilters:
+    """Restrict results: to documents, a date range (ISO dates, inclusive), themes or reviews (ids)."""
+
+    docs: list[str] | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    themes: list[str] | None = None
+    reviews: list[str] | None = None
+
+    def active(self) -> bool:
+        return any(v for v in asdict(self).values())
+
+
+@dataclass
+class SearchResult:
+    """A passage with its provenance: `document.text[start:end] == text`."""
+
+    doc: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    section: list[str]
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)
+    title: str = ""
+    date: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def validate_query(query: str, max_chars: int) -> str:
+    """The query stripped, or a QueryError saying what is wrong with it."""
+    if not isinstance(query, str) or not query.strip():
+        raise QueryError("empty query: type a few words, e.g. \"information sharing with GPs\"")
+    query = " ".join(query.split())
+    if len(query) > max_chars:
+        raise QueryError(f"query is {len(query):,} characters; the limit is {max_chars:,} "
+                         "(setting max_query_chars): ask about one thing at a time")
+    return query
+
+
+class Searcher:
+    """Search one version of a knowledge base; indexes and model load on first use.
+
+    Args:
+        kb: the knowledge base (version) to search.
+        settings: model, fusion weights, candidate counts, limits.
+    """
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None):
+        self.kb = kb
+        self.settings = settings or load_settings()
+        self._dense: DenseIndex | None = None
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+        model = kb.manifest.get("settings", {}).get("embedding_model") or self.settings.embedding_model
+        self.embedder = Embedder(model, self.settings.embedding_batch_size)
+
+    @property
+    def dense(self) -> DenseIndex:
+        with self._lock:
+            if self._dense is None:
+                large = self.kb.chunk_count() > 1_000_000
+                self._dense = DenseIndex.load(self.kb.path / "dense", mmap=large, ef_search=self.settings.hnsw_ef_search,
+                                              nprobe=self.settings.ivf_nprobe)
+            return self._dense
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        with self._lock:
+            if self._lexical is None:
+                self._lexical = LexicalIndex.load(self.kb.path / "bm25", mmap=self.kb.chunk_count() > 1_000_000)
+            return self._lexical
+
+    def warm(self) -> None:
+        """Load the indexes and the model now (a server does this at start)."""
+        _ = self.dense, self.lexical
+        self.embedder.encode_query("warm up")
+
+    def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
+        """Rows the filters allow (sorted), or None for no restriction."""
+        if filters is None or not filters.active():
+            return None
+        rows = None
+        if filters.docs or filters.date_from or filters.date_to:
+            rows = set(self.kb.rows_where(filters.docs, filters.date_from, filters.date_to))
+        for kind, ids in (("theme", filters.themes), ("review", filters.reviews)):
+            if ids:
+                linked = set(self.kb.rows_linked_to(kind, ids))
+                rows = linked if rows is None else rows & linked
+        return np.array(sorted(rows or ()), dtype=np.int64)
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+               query_vector: np.ndarray | None = None) -> list[SearchResult]:
+        """Ranked passages for a query.
+
+        Args:
+            query: the user's words (any phrasing; need not share words with the text in dense/hybrid mode).
+            k: how many results.
+            mode: hybrid, dense or bm25.
+            filters: restrict by document, date, theme or review.
+            query_vector: a precomputed query embedding (batch callers).
+
+        Raises:
+            QueryError: empty or over-long query, unknown mode, or k out of range.
+        """
+        query = validate_query(query, self.settings.max_query_chars)
+        if self.settings.fusion not in ("zscore", "rrf"):
+            raise QueryError(f"fusion must be zscore or rrf, not {self.settings.fusion!r}")
+        if mode not in MODES:
+            raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if not 1 <= k <= 1000:
+            raise QueryError(f"k must be between 1 and 1000, not {k}")
+        allowed = self.allowed_rows(filters)
+        if allowed is not None and len(allowed) == 0:
+            return []
+        n = self.settings.candidates if mode == "hybrid" else k
+        n = max(n, k)
+        rankings: dict[str, np.ndarray] = {}
+        scores: dict[str, dict[int, float]] = {}
+        if mode in ("hybrid", "dense"):
+            vector = query_vector if query_vector is not None else self.embedder.encode_query(query)
+            rows, sims = self.dense.search(vector, n, allowed)
+            rankings["dense"] = rows
+            scores["dense"] = dict(zip(rows.tolist(), sims.tolist()))
+        if mode in ("hybrid", "bm25"):
+            mask = None
+            if allowed is not None:
+                mask = np.zeros(self.lexical.size, dtype=np.float32)
+                mask[allowed] = 1
+            rows, bm = self.lexical.search(query, n, mask)
+            rankings["bm25"] = rows
+            scores["bm25"] = dict(zip(rows.tolist(), bm.tolist()))
+        if mode == "hybrid":
+            weights = {"dense": self.settings.dense_weight, "bm25": self.settings.bm25_weight}
+            if self.settings.fusion == "rrf":
+                fused = reciprocal_rank_fusion(rankings, k=self.settings.fusion_k, weights=weights)
+            else:
+                fused = zscore_fusion(scores, weights)
+        else:
+            leg = mode
+            fused = [(int(r), scores[leg][int(r)], {leg: i + 1}) for i, r in enumerate(rankings[leg])]
+        top = fused[:k]
+        chunks = self.kb.chunks_by_row([row for row, _, _ in top])
+        infos = {d.doc: d for d in self.kb.documents()}
+        results = []
+        for (row, score, ranks), chunk in zip(top, chunks):
+            info = infos.get(chunk.doc)
+            results.append(SearchResult(
+                doc=chunk.doc, chunk_id=chunk.chunk_id, text=chunk.text, start=chunk.start, end=chunk.end,
+                section=chunk.section, score=round(float(score), 6), ranks=ranks,
+                title=info.title if info else chunk.doc, date=info.date if info else None,
+                paragraphs=chunk.paragraphs))
+        return results
+
+    def search_many(self, queries: list[str], k: int = 10, mode: str = "hybrid",
+                    filters: SearchFilters | None = None) -> list[list[SearchResult] | QueryError]:
+        """Search a batch with one model load and batched query encoding; bad queries give their error."""
+        vectors: dict[int, np.ndarray] = {}
+        valid = []
+        for i, q in enumerate(queries):
+            try:
+                valid.append((i, validate_query(q, self.settings.max_query_chars)))
+            except QueryError:
+                pass
+        if mode in ("hybrid", "dense") and valid:
+            encoded = self.embedder.encode([q for _, q in valid])
+            vectors = {i: encoded[j:j + 1] for j, (i, _) in enumerate(valid)}
+        out: list[list[SearchResult] | QueryError] = []
+        for i, q in enumerate(queries):
+            try:
+                out.append(self.search(q, k, mode, filters, query_vector=vectors.get(i)))
+            except QueryError as exc:
+                out.append(exc)
+        return out
+
+
+_SEARCHERS: dict[str, Searcher] = {}
+_SEARCHERS_LOCK = threading.Lock()
+
+
+def open_searcher(kb_path: str | Path | None = None, settings: Settings | None = None) -> Searcher:
+    """A cached Searcher for the live version of a knowledge base (reopened when a new version is published)."""
+    settings = settings or load_settings()
+    root = str(Path(kb_path or settings.kb).resolve())
+    with _SEARCHERS_LOCK:
+        searcher = _SEARCHERS.get(root)
+        if searcher is None or not searcher.kb.is_current():
+            searcher = Searcher(KnowledgeBase(root), settings)
+            _SEARCHERS[root] = searcher
+        return searcher
+
+
+def search(query: str, k: int = 10, filters: SearchFilters | None = None, mode: str = "hybrid",
+           kb: str | Path | None = None, settings: Settings | None = None) -> list[SearchResult]:
+    """Search the knowledge base (see `Searcher.search`)."""
+    return open_searcher(kb, settings).search(query, k, mode, filters)
+
