@@ -1,0 +1,118 @@
+"""extract_findings end to end: exact evidence, the findings JSON, the gold targets, and stage boundaries."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.extract import extract_findings
+from kg.ingest import ingest_file
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def findings(ingested):
+    return extract_findings(ingested.documents, ingested.chunks)
+
+
+@pytest.fixture(scope="module")
+def northshire_findings():
+    document, chunks = ingest_file(DATA / "northshire_cspr_summary.md")
+    return extract_findings([document], chunks)
+
+
+def all_evidence(findings):
+    for review in findings.reviews:
+        yield from review.evidence
+    for link in findings.review_themes:
+        yield from link.evidence
+    for mention in findings.theme_mentions:
+        yield mention.evidence
+    for action in findings.actions:
+        yield action.evidence
+    for organisation in findings.organisations:
+        yield from organisation.mentions
+
+
+def test_every_quote_is_exactly_the_document_text(findings, ingested):
+    texts = {d.doc: d.text for d in ingested.documents}
+    chunks = {c.chunk_id: c for c in ingested.chunks}
+    evidence = list(all_evidence(findings))
+    assert len(evidence) > 1000
+    for item in evidence:
+        assert texts[item.doc][item.start:item.end] == item.quote
+        assert item.quote == item.quote.strip() and item.quote
+        if item.chunk_id is not None:
+            chunk = chunks[item.chunk_id]
+            assert chunk.doc == item.doc and chunk.start <= item.start and item.end <= chunk.end
+    # Nearly all evidence sits inside one chunk, so a user can click through to it.
+    assert sum(e.chunk_id is not None for e in evidence) / len(evidence) > 0.95
+
+
+def test_export_uses_human_labels(findings):
+    export = json.loads(json.dumps(findings.to_export()))
+    reviews = {r["label"] for r in export["reviews"]}
+    assert {"Child L", "Child GA & RA", "The Myth of Invisible Men"} <= reviews
+    assert {"label": "Information sharing"}.items() <= next(
+        t for t in export["themes"] if t["label"] == "Information sharing").items()
+    link = next(rt for rt in export["review_themes"] if rt["review"] == "Child L" and rt["theme"] == "Thresholds "
+                "and the continuum of need")
+    assert link["evidence"]
+    action = next(a for a in export["actions"] if "GP data sharing" in a["quote"])
+    assert action["reviews"] == ["Child L"] and "GP practices" in action["organisations"]
+    orgs = {o["label"]: o for o in export["organisations"]}
+    assert "NCL ICB" in orgs["NHS North Central London Integrated Care Board"]["alt_labels"]
+
+
+def test_gold_targets_hold_on_the_development_set(findings, gold, scorer):
+    scores = scorer.score_extraction(findings.to_export(), gold)
+    assert scores["reviews"]["precision"] >= 0.95 and scores["reviews"]["recall"] >= 0.95
+    assert scores["review_themes"]["precision"] >= 0.85 and scores["review_themes"]["recall"] >= 0.80
+    assert scores["organisations"]["recall"] >= 0.90
+    assert scores["actions"]["recall"] >= 0.75 and scores["actions"]["precision"] >= 0.70
+
+
+def test_reviews_are_owned_by_the_body_that_reports_them(findings, northshire_findings):
+    owners = {r.label: r.partnership for r in findings.reviews}
+    assert owners["Child L"] == "bscp"
+    assert owners["The Myth of Invisible Men"] == "cspr-panel"
+    owners = {r.label: r.partnership for r in northshire_findings.reviews}
+    assert owners["Child M"] == "northshire-safeguarding-children-partnership"
+    assert owners["Adult R"] == "northshire-safeguarding-adults-board"
+
+
+def test_generalisation_document_end_to_end(northshire_findings):
+    export = northshire_findings.to_export()
+    assert {r["label"] for r in export["reviews"]} == {"Child M", "Family P", "Adult R"}
+    assert {"Child M", "Family P", "Adult R"} <= {rt["review"] for rt in export["review_themes"]}
+    assert {r for a in export["actions"] for r in a["reviews"]} == {"Child M", "Family P", "Adult R"}
+    detected = {o["label"] for o in export["organisations"] if not o["in_gazetteer"]}
+    assert "Northshire and Bay NHS Foundation Trust" in detected
+
+
+def test_extraction_does_not_reach_into_the_search_index():
+    code = ("import sys, kg.extract; "
+            "bad = [m for m in sys.modules if m.startswith(('faiss', 'kg.index', 'kg.query', 'torch'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_custom_scheme_files_are_honoured(ingested, tmp_path):
+    themes = tmp_path / "themes.ttl"
+    themes.write_text("""
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix theme: <https://w3id.org/safeguarding-kg/id/theme/> .
+theme:cultural-competence-only a skos:Concept ; skos:prefLabel "Cultural competence" ;
+    skos:altLabel "cultural competency" ; skos:definition "Working effectively across cultures." .
+""", encoding="utf-8")
+    result = extract_findings(ingested.documents, ingested.chunks, themes=themes)
+    assert [t.id for t in result.themes] == ["cultural-competence-only"]
+    assert {m.theme for m in result.theme_mentions} == {"cultural-competence-only"}
+    assert {r.type for r in result.reviews} >= {"cspr"}  # review types still come from the default scheme
