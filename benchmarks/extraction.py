@@ -4,9 +4,8 @@ Ingests corpus/, runs `extract_findings` with the real embedding model's similar
 writes the findings JSON to a temporary file and scores it with the gold set's own
 scorer (`../shared/eval/score.py extraction FILE --json`); there is no second scorer.
 
-    python benchmarks/extraction.py                    # prints the tables
+    python benchmarks/extraction.py                    # prints the tables, updates benchmarks/RESULTS.md
     python benchmarks/extraction.py --no-embeddings    # labels only (seconds, not minutes)
-    python benchmarks/extraction.py --write-results    # also updates benchmarks/RESULTS.md
 """
 
 from __future__ import annotations
@@ -50,7 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--theme-threshold", type=float, default=None,
                         help="similarity threshold for embedding theme mentions (default: setting theme_similarity)")
     parser.add_argument("--gold", default=str(EVAL / "dev.json"))
-    parser.add_argument("--write-results", action="store_true", help="update this benchmark's part of RESULTS.md")
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -95,13 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     print(quality)
     print()
     print(counts)
-    if args.write_results:
+    if not args.no_embeddings and args.theme_threshold is None:
         write_section("extraction", "\n".join([
             "## Extraction (benchmarks/extraction.py)",
             "",
             f"Gold: `{Path(args.gold).name}`, scored with `../shared/eval/score.py extraction`. "
             f"Embeddings: {'off' if similarity is None else settings.embedding_model}. Machine: {machine()}. "
-            "Run: `python benchmarks/extraction.py --write-results`.",
+            "Run: `python benchmarks/extraction.py`.",
             "",
             quality,
             "",

@@ -1,19 +1,30 @@
-"""Build a knowledge base from a corpus folder, atomically."""
+"""Build a knowledge base from a corpus folder, atomically: ingest → index → extract → graph."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from kg import __version__
 from kg.config import Settings, load_settings
-from kg.documents import SkippedFile
+from kg.documents import Chunk, Document, SkippedFile
 from kg.errors import BuildError
-from kg.index import build_indexes
+from kg.extract import extract_findings
+from kg.extract.findings import Findings
+from kg.graph import write_store
+from kg.graph.build import build_graph, chunk_links
+from kg.index import build_indexes, cache_path
+from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
-from kg.kb import new_version, write_corpus, write_json, writer_lock
+from kg.kb import new_version, write_chunk_links, write_corpus, write_json, writer_lock
 from kg.progress import Progress, SilentProgress
+
+from kg.query.findings import FINDINGS_FILE
 
 
 @dataclass
@@ -31,6 +42,37 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.skipped
+
+
+def cached_similarity(settings: Settings):
+    """`similarity(texts, others)` for extraction, reusing (and filling) the embedding cache."""
+    embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+
+    def similarity(texts: Sequence[str], others: Sequence[str]) -> np.ndarray:
+        cache = EmbeddingCache(cache_path(settings))
+        try:
+            left, _ = embed_with_cache(embedder, list(texts), cache)
+            right, _ = embed_with_cache(embedder, list(others), cache)
+        finally:
+            cache.close()
+        return left @ right.T
+
+    return similarity
+
+
+def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
+                      timings: dict[str, float]) -> dict[str, int]:
+    """Write findings.json, the Oxigraph store and the chunk links of one version."""
+    t = time.perf_counter()
+    graph = build_graph(documents, chunks, findings)
+    triples = write_store(version, graph.serialize(format="nt", encoding="utf-8"))
+    rows = {c.chunk_id: i for i, c in enumerate(chunks)}
+    write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
+    (version / FINDINGS_FILE).write_text(json.dumps(findings.to_dict(), ensure_ascii=False), encoding="utf-8")
+    timings["graph"] = time.perf_counter() - t
+    return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
+            "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),
+            "organisations": sum(1 for o in findings.organisations if o.mentions)}
 
 
 def build_knowledge_base(corpus: str | Path | None = None, settings: Settings | None = None,
@@ -62,7 +104,13 @@ def build_knowledge_base(corpus: str | Path | None = None, settings: Settings | 
             timings["store"] = time.perf_counter() - t
             index = build_indexes(version, ingested.chunks, settings, progress)
             timings.update(embed=index.seconds_embed, index=index.seconds_dense + index.seconds_lexical)
-            stats = {"encoded": index.encoded, "dense_index": index.dense_kind}
+            progress.note("Extracting reviews, themes, actions and organisations")
+            t = time.perf_counter()
+            findings = extract_findings(ingested.documents, ingested.chunks, similarity=cached_similarity(settings))
+            timings["extract"] = time.perf_counter() - t
+            progress.note("Writing the knowledge graph")
+            stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}
+            stats.update(write_graph_stage(version, ingested.documents, ingested.chunks, findings, timings))
             write_json(version / "manifest.json", _manifest(ingested, settings, timings, stats))
     return BuildReport(version=root, documents=len(ingested.documents), chunks=len(ingested.chunks),
                        skipped=ingested.skipped, warnings=ingested.warnings, timings=timings, stats=stats)
@@ -73,7 +121,7 @@ def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, flo
         "kg_version": __version__,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": {k: settings.values[k] for k in (
-            "embedding_model", "chunk_target_words", "chunk_max_words", "chunk_overlap_words")},
+            "embedding_model", "chunk_target_words", "chunk_max_words", "chunk_overlap_words", "theme_similarity")},
         "inputs": {d.doc: d.sha256 for d in ingested.documents},
         "counts": {
             "documents": len(ingested.documents),
@@ -81,7 +129,8 @@ def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, flo
             "sections": sum(len(d.sections) for d in ingested.documents),
             "words": sum(len(d.text.split()) for d in ingested.documents),
         },
-        "index": stats,
+        "index": {k: stats[k] for k in ("encoded", "dense_index")},
+        "graph": {k: v for k, v in stats.items() if k not in ("encoded", "dense_index")},
         "skipped": [{"path": s.path, "reason": s.reason} for s in ingested.skipped],
         "warnings": ingested.warnings,
         "timings": {k: round(v, 3) for k, v in timings.items()},

@@ -58,6 +58,9 @@ class BarProgress:
                 yield item
                 bar.advance(task)
 
+    def note(self, message: str) -> None:
+        err.print(f"[dim]{message}[/]", highlight=False)
+
 
 def _settings(kb: Path | None = None, **overrides):
     return load_settings(kb=str(kb) if kb else None, **overrides)
@@ -107,6 +110,10 @@ def stats(kb: KbOption = Path("data/kb")) -> None:
         out.print(table)
         counts = base.manifest.get("counts", {})
         out.print("totals: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+        graph = base.manifest.get("graph")
+        if graph:
+            out.print("graph: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in graph.items()))
+            _print_graph_analytics(base)
         skipped = base.manifest.get("skipped", [])
         if skipped:
             out.print(f"skipped {len(skipped)} file(s):")
@@ -197,6 +204,143 @@ def search(
         print(json.dumps({"query": query, "results": [r.to_dict() for r in results]}, ensure_ascii=False, indent=2))
     else:
         _print_results(results, query)
+
+
+@app.command()
+@friendly_errors
+def sparql(
+    query: Annotated[str | None, typer.Argument(help="A SPARQL SELECT, ASK, CONSTRUCT or DESCRIBE query.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the query from a .rq file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table (default), json, csv, tsv or xml; for CONSTRUCT/DESCRIBE: "
+                                                      "turtle, ntriples, jsonld or xml.")] = "table",
+    timeout: Annotated[float | None, typer.Option(help="Seconds before the query is stopped (default: setting).")] = None,
+    prefixes: Annotated[bool, typer.Option("--prefixes", help="List the predeclared prefixes and exit.")] = False,
+    examples: Annotated[bool, typer.Option("--examples", help="List the example queries and exit.")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Query the knowledge graph in SPARQL (read-only; standard prefixes predeclared).
+
+    Examples:\n
+      kg sparql --file kg/ontology/queries/02-reviews-by-theme.rq\n
+      kg sparql "SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label }" --format csv\n
+      kg sparql --prefixes
+    """
+    from kg.errors import QueryError
+    from kg.namespaces import PREFIXES
+    from kg.query.sparql import example_queries, serialize, sparql as run_sparql, table_rows
+
+    if prefixes:
+        for prefix, ns in PREFIXES.items():
+            print(f"PREFIX {prefix}: <{ns}>")
+        return
+    if examples:
+        for example in example_queries():
+            out.print(f"[bold]{example.name}[/]  {example.title}", highlight=False)
+        return
+    if file is not None:
+        try:
+            query = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise QueryError(f"cannot read {file}: {exc}") from None
+    if not query:
+        raise QueryError("give a QUERY or --file FILE (see `kg sparql --examples`)")
+    settings = _settings(kb)
+    outcome = run_sparql(query, timeout, kb=kb, settings=settings)
+    if fmt == "table" and outcome.form != "CONSTRUCT":
+        headers, rows = table_rows(outcome)
+        table = Table(show_lines=False)
+        for h in headers:
+            table.add_column(h, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        note = " (truncated at the row limit)" if outcome.truncated else ""
+        out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}")
+        return
+    text, _ = serialize(outcome, "turtle" if fmt == "table" else fmt)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command()
+@friendly_errors
+def validate(kb: KbOption = Path("data/kb")) -> None:
+    """Check the knowledge graph against its SHACL shapes, and every evidence quote against its document.
+
+    Exit status 1 if anything does not conform.
+    """
+    from kg.graph.oxigraph_backend import OxigraphBackend
+    from kg.graph.validate import check_quotes, validate_graph
+    from kg.kb import KnowledgeBase
+    from rdflib import Graph
+
+    with KnowledgeBase(kb) as base:
+        backend = OxigraphBackend(base.path)
+        graph = Graph().parse(data=backend.dump_ntriples(), format="nt")
+        report = validate_graph(graph)
+        texts = {d.doc: base.document(d.doc).text for d in base.documents()}
+        check_quotes(backend, texts, report)
+    out.print(f"SHACL: {'conforms' if report.conforms else 'does not conform'} ({len(graph):,} triples)")
+    for violation in report.violations:
+        out.print(f"  violation: {violation}", highlight=False)
+    out.print(f"evidence quotes: {report.checked_quotes:,} checked, {len(report.bad_quotes)} not exact")
+    for bad in report.bad_quotes[:20]:
+        out.print(f"  not exact: {bad}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="ttl (Turtle), nq (N-Quads) or findings (JSON).")] = "ttl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to a file instead of stdout.")] = None,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Export the knowledge graph (Turtle or N-Quads) or the extraction findings (JSON)."""
+    import json
+
+    from kg.errors import KgError
+    from kg.kb import KnowledgeBase
+    from kg.query.findings import load_findings
+
+    with KnowledgeBase(kb) as base:
+        if fmt == "findings":
+            text = json.dumps(load_findings(base).to_export(), indent=2, ensure_ascii=False)
+        elif fmt in ("ttl", "nq"):
+            import pyoxigraph as ox
+
+            store = ox.Store.read_only(str(base.path / "graph"))
+            rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_QUADS
+            kwargs = {"from_graph": ox.DefaultGraph()} if fmt == "ttl" else {}
+            prefixes = {"prefixes": __import__("kg.namespaces", fromlist=["PREFIXES"]).PREFIXES} if fmt == "ttl" else {}
+            text = store.dump(format=rdf_format, **kwargs, **prefixes).decode("utf-8")
+        else:
+            raise KgError(f"unknown export format {fmt!r}: use ttl, nq or findings")
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
+def _print_graph_analytics(base) -> None:
+    from kg.graph.analytics import connected_partners, theme_cooccurrence, themes_by_reviews
+    from kg.query.findings import load_findings
+
+    findings = load_findings(base)
+    themes = Table(title="Learning themes: reviews raising them, actions answering them")
+    for col in ("theme", "reviews", "actions"):
+        themes.add_column(col, justify="right" if col != "theme" else "left")
+    for label, reviews, actions in themes_by_reviews(findings)[:12]:
+        themes.add_row(label, str(reviews), str(actions) if actions else "[red]0 (gap)[/]")
+    out.print(themes)
+    pairs = theme_cooccurrence(findings)[:8]
+    if pairs:
+        out.print("themes raised together: " + "; ".join(f"{a} + {b} ({n})" for a, b, n in pairs), highlight=False)
+    partners = connected_partners(findings, top=8)
+    if partners:
+        out.print("most connected partners: " + "; ".join(f"{label} ({a} actions, {r} reviews)"
+                                                          for label, a, r in partners), highlight=False)
 
 
 @app.command("settings")

@@ -110,6 +110,10 @@ class OrganisationFinding:
     confidence: float = 0.0
 
 
+def _evidence(d: dict | None) -> Evidence | None:
+    return Evidence(**d) if d else None
+
+
 @dataclass
 class Findings:
     reviews: list[ReviewFinding] = field(default_factory=list)
@@ -118,6 +122,23 @@ class Findings:
     review_themes: list[ReviewTheme] = field(default_factory=list)
     actions: list[ActionFinding] = field(default_factory=list)
     organisations: list[OrganisationFinding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, for saving in the knowledge base (`from_dict` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Findings":
+        return cls(
+            reviews=[ReviewFinding(**{**r, "evidence": [Evidence(**e) for e in r["evidence"]]}) for r in data["reviews"]],
+            themes=[Theme(**t) for t in data["themes"]],
+            theme_mentions=[ThemeMention(**{**m, "evidence": _evidence(m["evidence"])}) for m in data["theme_mentions"]],
+            review_themes=[ReviewTheme(**{**rt, "evidence": [Evidence(**e) for e in rt["evidence"]]})
+                           for rt in data["review_themes"]],
+            actions=[ActionFinding(**{**a, "evidence": _evidence(a["evidence"])}) for a in data["actions"]],
+            organisations=[OrganisationFinding(**{**o, "mentions": [Evidence(**e) for e in o["mentions"]]})
+                           for o in data["organisations"]],
+        )
 
     def to_export(self) -> dict[str, Any]:
         """The `kg export --format findings` JSON (DESIGN.md), with human labels."""

@@ -1,0 +1,73 @@
+"""A networkx view of the findings for analytics: theme co-occurrence, most connected partners."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import combinations
+
+import networkx as nx
+
+from kg.extract.findings import Findings
+
+
+def findings_network(findings: Findings) -> nx.Graph:
+    """Reviews, themes, actions and organisations as typed nodes; edges for raised / responds / addresses / owns."""
+    graph = nx.Graph()
+    labels = {t.id: t.label for t in findings.themes}
+    for r in findings.reviews:
+        graph.add_node(f"review:{r.id}", kind="review", label=r.label)
+    for o in findings.organisations:
+        if o.mentions:
+            graph.add_node(f"org:{o.id}", kind="organisation", label=o.label)
+    for link in findings.review_themes:
+        graph.add_node(f"theme:{link.theme}", kind="theme", label=labels.get(link.theme, link.theme))
+        graph.add_edge(f"review:{link.review}", f"theme:{link.theme}", relation="raised")
+    for a in findings.actions:
+        node = f"action:{a.id}"
+        graph.add_node(node, kind="action", label=a.text)
+        for r in a.reviews:
+            graph.add_edge(node, f"review:{r}", relation="responds to")
+        for t in a.themes:
+            graph.add_node(f"theme:{t}", kind="theme", label=labels.get(t, t))
+            graph.add_edge(node, f"theme:{t}", relation="addresses")
+        for o in a.organisations:
+            graph.add_edge(node, f"org:{o}", relation="owned by")
+    return graph
+
+
+def theme_cooccurrence(findings: Findings) -> list[tuple[str, str, int]]:
+    """Pairs of theme labels raised by the same reviews, with how many reviews share them."""
+    labels = {t.id: t.label for t in findings.themes}
+    by_review: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        by_review.setdefault(link.review, set()).add(link.theme)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for themes in by_review.values():
+        pairs.update(combinations(sorted(themes), 2))
+    return [(labels.get(a, a), labels.get(b, b), n) for (a, b), n in pairs.most_common()]
+
+
+def connected_partners(findings: Findings, top: int = 10) -> list[tuple[str, int, int]]:
+    """Organisations by the actions they own and the distinct reviews those actions answer."""
+    network = findings_network(findings)
+    rows = []
+    for node, data in network.nodes(data=True):
+        if data.get("kind") != "organisation":
+            continue
+        actions = [n for n in network.neighbors(node) if network.nodes[n].get("kind") == "action"]
+        reviews = {r for a in actions for r in network.neighbors(a) if network.nodes[r].get("kind") == "review"}
+        if actions:
+            rows.append((data["label"], len(actions), len(reviews)))
+    return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:top]
+
+
+def themes_by_reviews(findings: Findings) -> list[tuple[str, int, int]]:
+    """Theme labels with the number of reviews raising them and of actions answering them."""
+    labels = {t.id: t.label for t in findings.themes}
+    reviews: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        reviews.setdefault(link.theme, set()).add(link.review)
+    actions = Counter(t for a in findings.actions for t in a.themes)
+    ids = set(reviews) | set(actions)
+    rows = [(labels.get(t, t), len(reviews.get(t, ())), actions.get(t, 0)) for t in ids]
+    return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))

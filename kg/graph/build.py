@@ -1,0 +1,255 @@
+"""Findings → RDF: documents, chunks, reviews, themes, actions and organisations, with evidence for every statement.
+
+Entities get stable, readable IRIs (…/review/child-l, …/theme/information-sharing).
+A relationship triple (review raised theme, action responds to review, chunk
+mentions theme…) is also named as a kg:Statement so that an oa:Annotation can
+point at the exact passage supporting it: oa:hasTarget an oa:SpecificResource
+on the document with an oa:TextQuoteSelector (exact, prefix, suffix) and an
+oa:TextPositionSelector (start, end), prov:wasDerivedFrom the chunk, plus the
+method and confidence of the extractor. Entities are annotated the same way
+(oa:hasBody the entity). Nothing enters the graph without evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.documents import Chunk, Document
+from kg.extract.findings import Evidence, Findings
+from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, PREFIXES, REVIEW, REVIEW_TYPE,
+                           THEME, slugify)
+
+ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
+VOCABULARY_FILES = ("kg.ttl", "themes.ttl", "organisations.ttl")
+CONTEXT = 32  # characters of prefix/suffix kept in a TextQuoteSelector
+
+
+def doc_iri(doc: str) -> URIRef:
+    return DOC[slugify(Path(doc).stem if "." in doc else doc, 120)]
+
+
+def chunk_iri(chunk_id: str) -> URIRef:
+    doc, _, ordinal = chunk_id.rpartition("#")
+    return CHUNK[f"{slugify(Path(doc).stem, 120)}-{ordinal}"]
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:16]
+
+
+def vocabulary_graph() -> Graph:
+    """The ontology, the theme and review-type schemes and the gazetteer."""
+    graph = Graph()
+    for name in VOCABULARY_FILES:
+        graph.parse(ONTOLOGY_DIR / name, format="turtle")
+    return graph
+
+
+class GraphBuilder:
+    """Accumulates triples for documents, chunks and findings into an rdflib Graph."""
+
+    def __init__(self, documents: Sequence[Document], include_vocabulary: bool = True):
+        self.graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            self.graph.bind(prefix, namespace)
+        if include_vocabulary:
+            self.graph += vocabulary_graph()
+        self.texts = {d.doc: d.text for d in documents}
+        self.add = self.graph.add
+
+    # ---- documents and chunks ------------------------------------------------------------------
+
+    def add_documents(self, documents: Iterable[Document]) -> None:
+        for d in documents:
+            node = doc_iri(d.doc)
+            self.add((node, RDF.type, KG.Document))
+            self.add((node, DCTERMS.title, Literal(d.title)))
+            self.add((node, KG.fileName, Literal(d.doc)))
+            self.add((node, KG.sha256, Literal(d.sha256)))
+            self.add((node, DCTERMS["format"], Literal(d.format)))
+            if d.date:
+                self.add((node, DCTERMS.date, Literal(d.date, datatype=XSD.date if len(d.date) == 10 else XSD.gYear)))
+            if d.body:
+                self.add((node, DCTERMS.publisher, Literal(d.body)))
+            if d.kind:
+                self.add((node, KG.documentKind, Literal(d.kind)))
+            if d.source:
+                self.add((node, DCTERMS.source, Literal(d.source)))
+
+    def add_chunks(self, chunks: Iterable[Chunk], with_text: bool = True) -> None:
+        for c in chunks:
+            node = chunk_iri(c.chunk_id)
+            self.add((node, RDF.type, KG.Chunk))
+            self.add((node, DCTERMS.isPartOf, doc_iri(c.doc)))
+            self.add((node, KG.chunkId, Literal(c.chunk_id)))
+            self.add((node, KG.sectionPath, Literal(" > ".join(c.section))))
+            self.add((node, KG.startOffset, Literal(c.start)))
+            self.add((node, KG.endOffset, Literal(c.end)))
+            if with_text:
+                self.add((node, KG.text, Literal(c.text)))
+
+    # ---- evidence ------------------------------------------------------------------------------
+
+    def annotate(self, body: URIRef, evidence: Evidence, method: str, confidence: float,
+                 similarity: float | None = None, motivation: URIRef = OA.identifying) -> URIRef:
+        """Attach one passage as evidence for `body`: an entity (identifying it) or a kg:Statement (describing)."""
+        node = EVIDENCE[_hash(body, evidence.doc, evidence.start, evidence.end)]
+        target = URIRef(f"{node}-target")
+        quote, position = URIRef(f"{node}-quote"), URIRef(f"{node}-position")
+        text = self.texts.get(evidence.doc, "")
+        self.add((node, RDF.type, OA.Annotation))
+        self.add((node, OA.motivatedBy, motivation))
+        self.add((node, OA.hasBody, body))
+        self.add((node, OA.hasTarget, target))
+        self.add((target, RDF.type, OA.SpecificResource))
+        self.add((target, OA.hasSource, doc_iri(evidence.doc)))
+        self.add((target, OA.hasSelector, quote))
+        self.add((target, OA.hasSelector, position))
+        self.add((quote, RDF.type, OA.TextQuoteSelector))
+        self.add((quote, OA.exact, Literal(evidence.quote)))
+        self.add((quote, OA.prefix, Literal(text[max(0, evidence.start - CONTEXT):evidence.start])))
+        self.add((quote, OA.suffix, Literal(text[evidence.end:evidence.end + CONTEXT])))
+        self.add((position, RDF.type, OA.TextPositionSelector))
+        self.add((position, OA.start, Literal(evidence.start)))
+        self.add((position, OA.end, Literal(evidence.end)))
+        if evidence.chunk_id:
+            self.add((node, PROV.wasDerivedFrom, chunk_iri(evidence.chunk_id)))
+        if evidence.section:
+            self.add((node, KG.sectionPath, Literal(" > ".join(evidence.section))))
+        self.add((node, KG.method, Literal(method or "rule")))
+        self.add((node, KG.confidence, Literal(Decimal(f"{float(confidence):.3f}"))))
+        if similarity is not None:
+            self.add((node, KG.similarity, Literal(Decimal(f"{float(similarity):.4f}"))))
+        return node
+
+    def state(self, subject: URIRef, predicate: URIRef, obj: URIRef, evidence: Sequence[Evidence], method: str,
+              confidence: float, similarity: float | None = None) -> None:
+        """Add a relationship triple with the passages that support it; skipped if there are none."""
+        evidence = [e for e in evidence if e is not None]
+        if not evidence:
+            return
+        self.add((subject, predicate, obj))
+        statement = ID[f"statement/{_hash(subject, predicate, obj)}"]
+        self.add((statement, RDF.type, KG.Statement))
+        self.add((statement, RDF.subject, subject))
+        self.add((statement, RDF.predicate, predicate))
+        self.add((statement, RDF.object, obj))
+        for e in evidence:
+            self.annotate(statement, e, method, confidence, similarity, motivation=OA.describing)
+
+    # ---- findings ------------------------------------------------------------------------------
+
+    def add_findings(self, findings: Findings) -> None:
+        orgs = {o.id: o for o in findings.organisations}
+        for o in findings.organisations:
+            if not o.mentions:
+                continue
+            node = ORG[o.id]
+            if not o.in_gazetteer:
+                self.add((node, RDF.type, ORGV.OrganizationalUnit if o.kind == "unit" else ORGV.Organization))
+                self.add((node, SKOS.prefLabel, Literal(o.label)))
+                for alt in [o.acronym, *o.alt_labels]:
+                    if alt and alt != o.label:
+                        self.add((node, SKOS.altLabel, Literal(alt)))
+            self.add((node, KG.inGazetteer, Literal(bool(o.in_gazetteer))))
+            for e in o.mentions:
+                self.annotate(node, e, o.method or ("gazetteer" if o.in_gazetteer else "detected"), o.confidence)
+                self.add((node, KG.mentionedIn, doc_iri(e.doc)))
+                if e.chunk_id:
+                    self.add((chunk_iri(e.chunk_id), KG.mentionsOrganisation, node))
+
+        for r in findings.reviews:
+            if not r.evidence:
+                continue
+            node = REVIEW[r.id]
+            self.add((node, RDF.type, KG.CaseReview))
+            self.add((node, SKOS.prefLabel, Literal(r.label)))
+            self.add((node, RDFS.label, Literal(r.label)))
+            for alt in r.alt_labels:
+                if alt != r.label:
+                    self.add((node, SKOS.altLabel, Literal(alt)))
+            if r.type:
+                self.add((node, KG.reviewType, REVIEW_TYPE[r.type]))
+            if r.status:
+                self.add((node, KG.status, Literal(r.status)))
+            if r.year:
+                self.add((node, KG.year, Literal(str(r.year), datatype=XSD.gYear)))
+            for e in r.evidence:
+                self.annotate(node, e, r.method, r.confidence)
+                self.add((node, KG.mentionedIn, doc_iri(e.doc)))
+                if e.chunk_id:
+                    self.add((chunk_iri(e.chunk_id), KG.mentionsReview, node))
+            if r.partnership and r.partnership in orgs:
+                self.state(node, KG.ownedBy, ORG[r.partnership], r.evidence[:1], r.method, r.confidence)
+
+        for link in findings.review_themes:
+            self.state(REVIEW[link.review], KG.raisedTheme, THEME[link.theme], link.evidence, link.method,
+                       link.confidence)
+            for e in link.evidence:
+                if e.chunk_id:
+                    self.add((chunk_iri(e.chunk_id), KG.mentionsReview, REVIEW[link.review]))
+
+        for m in findings.theme_mentions:
+            if m.evidence.chunk_id:
+                self.state(chunk_iri(m.evidence.chunk_id), KG.mentionsTheme, THEME[m.theme], [m.evidence], m.method,
+                           m.confidence, m.score)
+
+        for a in findings.actions:
+            node = ACTION[a.id]
+            self.add((node, RDF.type, KG.Action))
+            self.add((node, RDFS.label, Literal(a.text)))
+            self.add((node, KG.actionKind, Literal(a.kind)))
+            if a.year:
+                self.add((node, KG.year, Literal(str(a.year), datatype=XSD.gYear)))
+            self.annotate(node, a.evidence, a.method, a.confidence)
+            for review in a.reviews:
+                self.state(node, KG.respondsTo, REVIEW[review], [a.evidence], a.method, a.confidence)
+            for theme in a.themes:
+                self.state(node, KG.addressesTheme, THEME[theme], [a.evidence], a.method, a.confidence)
+            for org in a.organisations:
+                self.state(node, PROV.wasAssociatedWith, ORG[org], [a.evidence], a.method, a.confidence)
+
+
+def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
+                include_vocabulary: bool = True, chunk_text: bool = True) -> Graph:
+    """The whole knowledge graph as an in-memory rdflib Graph.
+
+    Args:
+        documents: cleaned documents (their text gives selector prefixes and suffixes).
+        chunks: all chunks.
+        findings: what extraction found.
+        include_vocabulary: add the ontology, theme scheme and gazetteer.
+        chunk_text: store each chunk's text (kg:text) so SPARQL can return passages.
+    """
+    builder = GraphBuilder(documents, include_vocabulary)
+    builder.add_documents(documents)
+    builder.add_chunks(chunks, with_text=chunk_text)
+    builder.add_findings(findings)
+    return builder.graph
+
+
+def chunk_links(findings: Findings) -> set[tuple[str, str, str]]:
+    """(chunk_id, "theme"|"review", id) pairs: which passages speak of which theme or review (for search filters)."""
+    links: set[tuple[str, str, str]] = set()
+    for m in findings.theme_mentions:
+        if m.evidence.chunk_id:
+            links.add((m.evidence.chunk_id, "theme", m.theme))
+    for r in findings.reviews:
+        links.update((e.chunk_id, "review", r.id) for e in r.evidence if e.chunk_id)
+    for link in findings.review_themes:
+        links.update((e.chunk_id, "review", link.review) for e in link.evidence if e.chunk_id)
+        links.update((e.chunk_id, "theme", link.theme) for e in link.evidence if e.chunk_id)
+    for a in findings.actions:
+        if a.evidence.chunk_id:
+            links.update((a.evidence.chunk_id, "review", r) for r in a.reviews)
+            links.update((a.evidence.chunk_id, "theme", t) for t in a.themes)
+    return links
+
+
+__all__ = ["build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder"]

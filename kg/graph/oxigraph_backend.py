@@ -1,0 +1,78 @@
+"""The embedded backend: an on-disk Oxigraph store inside the knowledge-base version, opened read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+
+from kg.graph.backend import QueryOutcome
+
+STORE_DIR = "graph"
+
+
+def to_rdflib(term):
+    """An rdflib term for a pyoxigraph term."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype))
+    return Literal(str(term))  # quoted triples: shown as text
+
+
+def write_store(version: Path, ntriples: bytes) -> int:
+    """Create the version's Oxigraph store from N-Triples; returns the triple count."""
+    store = ox.Store(str(version / STORE_DIR))
+    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    store.optimize()
+    count = len(store)
+    store.flush()
+    del store
+    return count
+
+
+class OxigraphBackend:
+    name = "oxigraph"
+
+    def __init__(self, version: Path | None = None, store: ox.Store | None = None):
+        self.store = store if store is not None else ox.Store.read_only(str(Path(version) / STORE_DIR))
+
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
+        result = self.store.query(query, prefixes=prefixes)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryOutcome("ASK", boolean=bool(result))
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            rows, truncated = [], False
+            for solution in result:
+                if len(rows) >= row_limit:
+                    truncated = True
+                    break
+                rows.append(tuple(to_rdflib(solution[v]) for v in variables))
+            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=truncated)
+        triples, truncated = [], False
+        for triple in result:
+            if len(triples) >= row_limit:
+                truncated = True
+                break
+            triples.append((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
+        return QueryOutcome("CONSTRUCT", triples=triples, truncated=truncated)
+
+    def triple_count(self) -> int:
+        return len(self.store)
+
+    def dump_ntriples(self) -> bytes:
+        return self.store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+
+    def close(self) -> None:
+        del self.store

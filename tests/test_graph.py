@@ -1,0 +1,118 @@
+"""The knowledge graph on the real corpus: valid, evidenced, stable, queryable."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from rdflib import Graph
+
+from kg.build import build_knowledge_base
+from kg.config import load_settings
+from kg.graph.oxigraph_backend import OxigraphBackend
+from kg.graph.validate import check_quotes, validate_graph
+from kg.kb import KnowledgeBase
+from kg.query.search import Searcher, SearchFilters
+from kg.query.sparql import example_queries, sparql
+
+from conftest import DATA
+
+
+@pytest.fixture(scope="module")
+def graph(kb):
+    backend = OxigraphBackend(kb.path)
+    data = backend.dump_ntriples()
+    backend.close()
+    return Graph().parse(data=data, format="nt")
+
+
+def test_graph_conforms_to_the_shapes_and_every_quote_is_exact(kb, graph):
+    report = validate_graph(graph)
+    assert report.conforms, report.violations[:5]
+    backend = OxigraphBackend(kb.path)
+    check_quotes(backend, {d.doc: kb.document(d.doc).text for d in kb.documents()}, report)
+    assert report.checked_quotes > 1000
+    assert report.bad_quotes == []
+
+
+def test_statements_point_to_passages(kb):
+    # Information sharing as a theme of Child L: the statement, its annotation, the quote and offsets.
+    outcome = sparql("""
+        SELECT ?quote ?file ?start ?end WHERE {
+          ?st rdf:subject review:child-l ; rdf:predicate kg:raisedTheme ; rdf:object theme:information-sharing .
+          ?a oa:hasBody ?st ; oa:hasTarget ?t ; prov:wasDerivedFrom ?chunk ; kg:method ?m .
+          ?t oa:hasSource/kg:fileName ?file ; oa:hasSelector ?q, ?p .
+          ?q oa:exact ?quote . ?p oa:start ?start ; oa:end ?end .
+        }""", kb=kb.root)
+    assert outcome.rows
+    for quote, file, start, end in outcome.rows:
+        assert kb.document(str(file)).text[int(start):int(end)] == str(quote)
+    assert any("Information sharing" in str(q) for q, *_ in outcome.rows)
+
+
+def test_iris_are_stable_across_rebuilds(tmp_path, kb):
+    from conftest import CORPUS
+
+    settings = load_settings(kb=str(tmp_path / "kb"))
+    build_knowledge_base(CORPUS, settings)
+    again = KnowledgeBase(settings.kb)
+    first, second = OxigraphBackend(kb.path), OxigraphBackend(again.path)
+    query = "SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY ?s"
+    assert [r[0] for r in first.run(query, 10**7, {}).rows] == [r[0] for r in second.run(query, 10**7, {}).rows]
+    reviews = [str(r[0]) for r in first.run("SELECT ?r WHERE { ?r a kg:CaseReview }", 100, {"kg": "https://w3id.org/safeguarding-kg/ontology#"}).rows]
+    assert "https://w3id.org/safeguarding-kg/id/review/child-l" in reviews
+
+
+@pytest.mark.parametrize("example", example_queries(), ids=lambda e: e.name)
+def test_every_example_query_runs_and_returns_rows(kb, example):
+    assert example.title and not example.title.startswith(("SELECT", "PREFIX"))
+    outcome = sparql(example.text, kb=kb.root)
+    assert outcome.rows, example.name
+
+
+def test_reviews_raising_information_sharing(kb):
+    example = next(e for e in example_queries() if e.name == "02-reviews-by-theme")
+    labels = {str(row[1]) for row in sparql(example.text, kb=kb.root).rows}
+    assert {"Child L", "Child A", "Child KL"} <= labels
+
+
+def test_cli_prints_a_readable_table(kb):
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "sparql", "--file",
+                           "kg/ontology/queries/02-reviews-by-theme.rq", "--kb", str(kb.root)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "review:child-l" in proc.stdout and "Child Safeguarding Practice Review" in proc.stdout
+    assert "rows" in proc.stdout.splitlines()[-1]
+
+
+def test_findings_export_has_the_scorer_shape(kb):
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "export", "--format", "findings", "--kb", str(kb.root)],
+                          capture_output=True, text=True)
+    import json
+
+    data = json.loads(proc.stdout)
+    assert set(data) == {"reviews", "themes", "review_themes", "actions", "organisations"}
+    assert {"Child L", "Child A", "Child KL", "Child SS"} <= {r["label"] for r in data["reviews"]}
+    action = next(a for a in data["actions"] if "standardised form" in a["quote"])
+    assert action["reviews"] == ["Child L"] and action["doc"] == "004_46dafe67aed78039.txt"
+
+
+def test_theme_filter_keeps_search_on_the_theme(kb, kb_settings):
+    searcher = Searcher(kb, kb_settings)
+    results = searcher.search("what changed for families", k=10, filters=SearchFilters(themes=["safer-sleeping"]))
+    assert results
+    linked = set(kb.rows_linked_to("theme", ["safer-sleeping"]))
+    rows = {c.chunk_id: i for i, c in enumerate(kb.iter_chunks())}
+    assert all(rows[r.chunk_id] in linked for r in results)
+
+
+def test_a_report_from_another_area_builds_into_a_graph(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "northshire.md").write_text((DATA / "northshire_cspr_summary.md").read_text(encoding="utf-8"))
+    settings = load_settings(kb=str(tmp_path / "kb"))
+    build_knowledge_base(corpus, settings)
+    reviews = sparql("SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label }", kb=settings.kb)
+    actions = sparql("SELECT ?a WHERE { ?a a kg:Action ; kg:respondsTo ?r }", kb=settings.kb)
+    assert len(reviews.rows) >= 2 and actions.rows
