@@ -343,6 +343,39 @@ def _print_graph_analytics(base) -> None:
                                                           for label, a, r in partners), highlight=False)
 
 
+@app.command()
+@friendly_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1 keeps it on this machine).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Serve the web UI at / and the SPARQL 1.1 endpoint at /sparql (read-only).
+
+    Bound to 127.0.0.1 unless --host says otherwise; set the access_token setting (KG_ACCESS_TOKEN)
+    before binding to another address. A rebuild or `kg add` is picked up without a restart.
+    """
+    import os
+
+    import uvicorn
+
+    from kg.kb import KnowledgeBase
+    from kg.server import create_app, warm_up
+
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    settings = _settings(kb, host=host, port=port)
+    KnowledgeBase(kb).close()  # fail now, with how to build one, if there is no knowledge base
+    if host not in ("127.0.0.1", "localhost", "::1") and not settings.access_token:
+        err.print(f"[yellow]warning:[/] serving on {host} without an access token: anyone who can reach this "
+                  "machine can read the knowledge base. Set KG_ACCESS_TOKEN to require one.")
+    application = create_app(settings)
+    warm_up(settings)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    out.print(f"kg is serving {kb}\n  UI:     http://{shown}:{port}/\n  SPARQL: http://{shown}:{port}/sparql",
+              highlight=False)
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
 @app.command("settings")
 def show_settings(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the defaults as a Markdown table.")] = False,

@@ -15,6 +15,7 @@ from kg.index.embed import Embedder
 from kg.index.fusion import reciprocal_rank_fusion, zscore_fusion
 from kg.index.lexical import LexicalIndex
 from kg.kb import KnowledgeBase
+from kg.query.resolve import expand_query
 
 MODES = ("hybrid", "dense", "bm25")
 
@@ -153,7 +154,7 @@ class Searcher:
             if allowed is not None:
                 mask = np.zeros(self.lexical.size, dtype=np.float32)
                 mask[allowed] = 1
-            rows, bm = self.lexical.search(query, n, mask)
+            rows, bm = self.lexical.search(expand_query(query), n, mask)
             rankings["bm25"] = rows
             scores["bm25"] = dict(zip(rows.tolist(), bm.tolist()))
         if mode == "hybrid":

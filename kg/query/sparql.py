@@ -166,7 +166,8 @@ class SparqlService:
         if status == "ok":
             return outcome
         if outcome == "syntax":
-            raise QueryError(f"malformed SPARQL: {detail}")
+            first = detail.splitlines()[0]
+            raise QueryError(f"malformed SPARQL: {first[:300]}{'…' if len(first) > 300 or '\n' in detail else ''}")
         raise QueryError(f"SPARQL query failed: {detail}")
 
     def close(self) -> None:

@@ -1,0 +1,500 @@
+"""ask(): a short, cited answer to a manager's question, assembled from the graph and the best passages.
+
+Extractive by construction: every sentence of an answer is either a fact of
+the graph (a review raised a theme, an action answers it, an organisation owns
+it), stated with the passage that supports it, or a quotation of a passage.
+Each sentence carries citation markers [n] that point at `evidence[n-1]`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from kg.config import Settings, load_settings
+from kg.errors import QueryError
+from kg.extract.findings import ActionFinding, Evidence, Findings
+from kg.extract.scheme import load_scheme
+from kg.index.tokenize import tokenize
+from kg.ingest.chunk import split_sentences
+from kg.kb import KnowledgeBase
+from kg.query.findings import load_findings
+from kg.query.resolve import Resolved, resolve_in_findings
+from kg.query.search import Searcher, SearchResult, open_searcher, validate_query
+
+# What the question asks for; several may apply ("where does X appear and how was it acted on?").
+INTENTS = {
+    "actions": re.compile(r"\b(acted on|act on|actions?|done|do(?:ing)? about|response|respond|changed?|"
+                          r"improv\w*|put in place|introduc\w*|implement\w*|what happened)\b", re.I),
+    "where": re.compile(r"\b(where|appear\w*|come up|comes up|came up|raised?|which reviews?|mention\w*|"
+                        r"found|identif\w*|learning)\b", re.I),
+    "recurring": re.compile(r"\b(recur\w*|common|repeat\w*|across (?:the )?reviews|most (?:often|frequent)|"
+                            r"shared by|more than one review)\b", re.I),
+    "gaps": re.compile(r"\b(gaps?|no (?:recorded )?actions?|not (?:been )?acted on|without (?:an )?actions?|"
+                       r"unanswered|not (?:yet )?addressed)\b", re.I),
+    "years": re.compile(r"\b(between (?:the )?years|over time|since (?:19|20)\d\d|(?:19|20)\d\d\s*(?:and|to|-|–)"
+                        r"\s*(?:19|20)\d\d|changed between|year on year|trend)\b", re.I),
+}
+# Words of organisation names that say what kind of body it is rather than which one.
+_GENERIC_NAME_WORDS = {
+    "service", "services", "trust", "nhs", "partnership", "board", "council", "london", "children", "child",
+    "children's", "safeguarding", "foundation", "team", "group", "the", "and", "of", "for", "care", "health",
+    "social", "panel", "hub", "agency", "local", "authority", "national", "review", "practice", "family", "families",
+    "early", "help", "community", "school", "schools", "what", "works", "action", "learning", "education", "young",
+    "people", "adult", "adults", "integrated", "commissioning", "clinical", "office", "department", "centre",
+}
+_COMMON_WORDS = {"how", "what", "which", "who", "where", "when", "why", "is", "are", "has", "have", "did", "does"}
+# Kinds of service people name in lower case and mean their local one.
+SERVICE_NOUNS = {"police", "probation", "hospital", "camhs", "mash", "lado", "cdop", "ofsted", "gps", "gp"}
+MAX_ACTIONS = 5
+MAX_PASSAGES = 4
+
+
+@dataclass
+class AnswerEvidence:
+    """A cited passage: a search result plus the exact quote(s) that support the answer."""
+
+    doc: str
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+    section: list[str]
+    score: float
+    title: str = ""
+    date: str | None = None
+    quotes: list[dict] = field(default_factory=list)  # {"quote", "start", "end"} offsets into the document
+    source: str = "search"  # "search" or "graph"
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    themes: list[dict] = field(default_factory=list)
+    reviews: list[dict] = field(default_factory=list)
+    organisations: list[dict] = field(default_factory=list)
+    actions: list[dict] = field(default_factory=list)
+    evidence: list[AnswerEvidence] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    intents: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def short_title(title: str, limit: int = 60) -> str:
+    """A document title short enough to cite inline: up to a bracket, comma or `limit` characters."""
+    short = re.split(r"\s[(–—]|, (?=\d)", title)[0].strip()
+    if len(short) > limit:
+        short = short[:limit].rsplit(" ", 1)[0] + "…"
+    return short
+
+
+class _Citations:
+    """Evidence collected while composing; one item per chunk, markers renumbered by relevance at the end."""
+
+    def __init__(self, asker: "Asker", ranks: dict[str, int], results: dict[str, SearchResult]):
+        self.asker = asker
+        self.ranks = ranks
+        self.results = results
+        self.items: list[AnswerEvidence] = []
+        self.by_chunk: dict[str, int] = {}
+
+    def cite_evidence(self, evidence: Evidence) -> str:
+        chunk_id = evidence.chunk_id or self.asker.chunk_for(evidence)
+        index = self._item(chunk_id, "graph")
+        if index is None:
+            return ""
+        item = self.items[index]
+        quote = {"quote": evidence.quote, "start": evidence.start, "end": evidence.end}
+        if quote not in item.quotes:
+            item.quotes.append(quote)
+        return f"{{{{{index}}}}}"
+
+    def cite_result(self, result: SearchResult, quote: tuple[int, int] | None = None) -> str:
+        index = self._item(result.chunk_id, "search", result)
+        if index is None:
+            return ""
+        if quote:
+            item = self.items[index]
+            entry = {"quote": self.asker.document_text(result.doc)[quote[0]:quote[1]], "start": quote[0], "end": quote[1]}
+            if entry not in item.quotes:
+                item.quotes.append(entry)
+        return f"{{{{{index}}}}}"
+
+    def _item(self, chunk_id: str | None, source: str, result: SearchResult | None = None) -> int | None:
+        if not chunk_id:
+            return None
+        if chunk_id in self.by_chunk:
+            return self.by_chunk[chunk_id]
+        result = result or self.results.get(chunk_id)
+        chunk = None if result else self.asker.kb.chunk(chunk_id)
+        if result is None and chunk is None:
+            return None
+        info = self.asker.kb.document_info(result.doc if result else chunk.doc)
+        base = result or chunk
+        self.items.append(AnswerEvidence(
+            doc=base.doc, chunk_id=chunk_id, text=base.text, start=base.start, end=base.end, section=list(base.section),
+            score=float(result.score) if result else 0.0, title=info.title if info else base.doc,
+            date=info.date if info else None, source=source))
+        self.by_chunk[chunk_id] = len(self.items) - 1
+        return len(self.items) - 1
+
+    def finish(self, text: str) -> tuple[str, list[AnswerEvidence]]:
+        """Order evidence by relevance to the question and renumber the markers in the text."""
+        order = sorted(range(len(self.items)),
+                       key=lambda i: (self.ranks.get(self.items[i].chunk_id, 10_000), i))
+        new_number = {old: new + 1 for new, old in enumerate(order)}
+
+        def renumber(match: re.Match) -> str:
+            numbers = sorted({new_number[int(n)] for n in re.findall(r"\{\{(\d+)\}\}", match.group(0))})
+            return "".join(f"[{n}]" for n in numbers)
+
+        text = re.sub(r"(?:\s*\{\{\d+\}\})+", lambda m: " " + renumber(m), text)
+        return text, [self.items[i] for i in order]
+
+
+class Asker:
+    """Answers questions about one knowledge base (findings and search loaded once)."""
+
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None, searcher: Searcher | None = None):
+        self.kb = kb
+        self.settings = settings or load_settings()
+        self.searcher = searcher or Searcher(kb, self.settings)
+        self.findings: Findings = load_findings(kb)
+        self.theme_labels = {t.id: t.label for t in self.findings.themes}
+        self.review_by_id = {r.id: r for r in self.findings.reviews}
+        self.org_by_id = {o.id: o for o in self.findings.organisations if o.mentions}
+        self.review_type_labels = {t.id: t.label for t in load_scheme().review_types}
+        self._texts: dict[str, str] = {}
+        self._org_words: dict[str, list] = {}
+        for org in self.org_by_id.values():
+            for word in {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’]+", org.label)} - _GENERIC_NAME_WORDS:
+                if len(word) >= 3:
+                    self._org_words.setdefault(word, []).append(org)
+        self._theme_vectors: tuple[list[str], np.ndarray] | None = None
+        self._lock = threading.Lock()
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    def document_text(self, doc: str) -> str:
+        if doc not in self._texts:
+            document = self.kb.document(doc)
+            self._texts[doc] = document.text if document else ""
+        return self._texts[doc]
+
+    def chunk_for(self, evidence: Evidence) -> str | None:
+        for chunk in self.kb.iter_chunks(evidence.doc):
+            if chunk.start <= evidence.start and evidence.end <= chunk.end:
+                return chunk.chunk_id
+        return None
+
+    def theme_vectors(self) -> tuple[list[str], np.ndarray]:
+        """One vector per theme name (labels and alternative labels), for matching a question's wording."""
+        with self._lock:
+            if self._theme_vectors is None:
+                ids, texts = [], []
+                for theme in self.findings.themes:
+                    for name in [theme.label, *theme.alt_labels]:
+                        ids.append(theme.id)
+                        texts.append(name)
+                self._theme_vectors = (ids, self.searcher.embedder.encode(texts))
+            return self._theme_vectors
+
+    def closest_themes(self, question_vector: np.ndarray, n: int = 3) -> list[tuple[str, float]]:
+        ids, vectors = self.theme_vectors()
+        scores = vectors @ question_vector.ravel()
+        best: dict[str, float] = {}
+        for theme_id, score in zip(ids, scores):
+            best[theme_id] = max(best.get(theme_id, -1.0), float(score))
+        return sorted(best.items(), key=lambda kv: -kv[1])[:n]
+
+    def resolve(self, question: str, question_vector: np.ndarray) -> Resolved:
+        resolved = resolve_in_findings(question, self.findings)
+        if not resolved.themes:
+            # By meaning: "sharing information between agencies" is information sharing.
+            for theme_id, score in self.closest_themes(question_vector, 1):
+                if score >= 0.62:
+                    resolved.themes[theme_id] = f"(meaning, {score:.2f})"
+        self._resolve_organisation_words(question, resolved)
+        return resolved
+
+    def _resolve_organisation_words(self, question: str, resolved: Resolved) -> None:
+        """"police", "the Royal Free": one distinctive word of an organisation's name can name it.
+
+        A word counts when the question capitalises it (a name: "Royal", "Whittington") or it is a kind of
+        service people name in lower case ("police", "probation"); the organisation mentioned most wins.
+        """
+        for match in re.finditer(r"[A-Za-z][A-Za-z'’]+", question):
+            word = match.group(0)
+            lowered = word.lower()
+            if lowered not in self._org_words:
+                continue
+            named = word[0].isupper() and match.start() > 0 and lowered not in _COMMON_WORDS
+            if not (named or lowered in SERVICE_NOUNS):
+                continue
+            best = max(self._org_words[lowered], key=lambda o: len(o.mentions))
+            if best.id not in resolved.organisations:
+                resolved.organisations[best.id] = word
+
+    # ---- facts -----------------------------------------------------------------------------------
+
+    def reviews_raising(self, theme_id: str) -> list[tuple[str, list[Evidence]]]:
+        return [(link.review, link.evidence) for link in self.findings.review_themes if link.theme == theme_id]
+
+    def actions_for(self, theme: str | None = None, review: str | None = None,
+                    organisation: str | None = None) -> list[ActionFinding]:
+        return [a for a in self.findings.actions
+                if (theme is None or theme in a.themes) and (review is None or review in a.reviews)
+                and (organisation is None or organisation in a.organisations)]
+
+    def _review_name(self, review_id: str) -> str:
+        review = self.review_by_id.get(review_id)
+        return review.label if review else review_id
+
+    def _org_names(self, ids: list[str]) -> str:
+        return ", ".join(self.org_by_id[o].label for o in ids if o in self.org_by_id)
+
+    # ---- composing ---------------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        """Answer a question with cited sentences (see module docstring).
+
+        Raises:
+            QueryError: empty or over-long question.
+        """
+        question = validate_query(question, self.settings.max_query_chars)
+        vector = self.searcher.embedder.encode_query(question)
+        results = self.searcher.search(question, k=60, query_vector=vector)
+        ranks = {r.chunk_id: i for i, r in enumerate(results)}
+        cite = _Citations(self, ranks, {r.chunk_id: r for r in results})
+        resolved = self.resolve(question, vector)
+        intents = [name for name, pattern in INTENTS.items() if pattern.search(question)]
+        sentences: list[str] = []
+        actions_shown: list[ActionFinding] = []
+
+        for theme_id in list(resolved.themes)[:2]:
+            sentences += self._theme_sentences(theme_id, intents, cite, actions_shown, ranks)
+        for review_id in list(resolved.reviews)[:2]:
+            sentences += self._review_sentences(review_id, intents, cite, actions_shown, ranks)
+        for org_id in list(resolved.organisations)[:2]:
+            if not resolved.themes and not resolved.reviews:
+                sentences += self._organisation_sentences(org_id, cite, actions_shown, ranks)
+        if "recurring" in intents:
+            sentences += self._recurring_sentences(cite)
+        if "gaps" in intents:
+            sentences += self._gap_sentences(cite)
+        if "years" in intents:
+            sentences += self._year_sentences(cite)
+
+        suggestions: list[str] = []
+        passages = [r for r in results[:MAX_PASSAGES + 4] if r.score > float("-inf")]
+        quoted = 0
+        for result in passages:
+            if quoted >= MAX_PASSAGES:
+                break
+            if result.chunk_id in cite.by_chunk and cite.items[cite.by_chunk[result.chunk_id]].source == "graph":
+                continue  # already cited for a fact
+            span = self._best_sentence(question, result)
+            if span is None:
+                continue
+            text = self.document_text(result.doc)[span[0]:span[1]]
+            where = f"{short_title(result.title)}{', ' + result.date[:4] if result.date else ''}"
+            sentences.append(f"“{text}” ({where}) {cite.cite_result(result, span)}")
+            quoted += 1
+        if not resolved.themes and not resolved.reviews and not resolved.organisations:
+            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
+            suggestions = close
+            if {"where", "actions"} & set(intents) and not {"recurring", "gaps", "years"} & set(intents):
+                sentences.insert(0, "No learning theme, review or organisation in the knowledge base matches the "
+                                    f"question's wording; the closest themes are {', '.join(close)}. "
+                                    "The passages below are the closest matches in the documents.")
+        if not sentences:
+            sentences = ["Nothing in the knowledge base answers this question."]
+        text, evidence = cite.finish(" ".join(s.strip() for s in sentences if s.strip()))
+        return Answer(
+            question=question, answer=text, intents=intents, evidence=evidence, suggestions=suggestions,
+            themes=[{"id": t, "label": self.theme_labels.get(t, t), "matched": w} for t, w in resolved.themes.items()],
+            reviews=[{"id": r, "label": self._review_name(r), "type": getattr(self.review_by_id.get(r), "type", None),
+                      "status": getattr(self.review_by_id.get(r), "status", None), "matched": w}
+                     for r, w in resolved.reviews.items()],
+            organisations=[{"id": o, "label": self.org_by_id[o].label, "matched": w}
+                           for o, w in resolved.organisations.items() if o in self.org_by_id],
+            actions=[{"id": a.id, "text": a.text, "kind": a.kind, "reviews": [self._review_name(r) for r in a.reviews],
+                      "themes": [self.theme_labels.get(t, t) for t in a.themes],
+                      "organisations": [self.org_by_id[o].label for o in a.organisations if o in self.org_by_id]}
+                     for a in actions_shown])
+
+    def _ranked_actions(self, actions: list[ActionFinding], ranks: dict[str, int]) -> list[ActionFinding]:
+        return sorted(actions, key=lambda a: (ranks.get(a.evidence.chunk_id or "", 10_000), -a.confidence))
+
+    def _action_clause(self, action: ActionFinding, cite: _Citations, with_review: bool = True) -> str:
+        owners = self._org_names(action.organisations)
+        reviews = ", ".join(self._review_name(r) for r in action.reviews) if with_review else ""
+        detail = "; ".join(x for x in (owners, f"after {reviews}" if reviews else "") if x)
+        text = action.text.rstrip(".…").strip()
+        return f"{text}{f' ({detail})' if detail else ''} {cite.cite_evidence(action.evidence)}"
+
+    def _theme_sentences(self, theme_id: str, intents: list[str], cite: _Citations,
+                         shown: list[ActionFinding], ranks: dict[str, int]) -> list[str]:
+        label = self.theme_labels.get(theme_id, theme_id)
+        out: list[str] = []
+        raising = self.reviews_raising(theme_id)
+        if raising:
+            parts = []
+            for review_id, evidence in raising:
+                review = self.review_by_id.get(review_id)
+                kind = f" ({review.status})" if review and review.status else ""
+                best = min(evidence, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
+                parts.append(f"{self._review_name(review_id)}{kind} {cite.cite_evidence(best)}")
+            out.append(f"{label} was raised as a learning theme by {len(raising)} "
+                       f"review{'s' if len(raising) != 1 else ''}: {'; '.join(parts)}.")
+        else:
+            mentions = [m for m in self.findings.theme_mentions if m.theme == theme_id]
+            if mentions:
+                docs = sorted({m.evidence.doc for m in mentions})
+                best = min(mentions, key=lambda m: ranks.get(m.evidence.chunk_id or "", 10_000))
+                out.append(f"{label} is not recorded as a learning theme of any review, but {len(mentions)} passage"
+                           f"{'s' if len(mentions) != 1 else ''} in {len(docs)} document{'s' if len(docs) != 1 else ''} "
+                           f"speak of it, for example {cite.cite_evidence(best.evidence)}.")
+            else:
+                out.append(f"{label} does not come up in the documents of this knowledge base.")
+        if "actions" in intents or not intents or "where" in intents:
+            actions = self._ranked_actions(self.actions_for(theme=theme_id), ranks)
+            if actions:
+                clauses = [self._action_clause(a, cite) for a in actions[:MAX_ACTIONS]]
+                shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
+                more = f" ({len(actions) - MAX_ACTIONS} more recorded)" if len(actions) > MAX_ACTIONS else ""
+                out.append(f"Actions recorded in response to {label.lower()}{more}: {'; '.join(clauses)}.")
+            elif raising:
+                out.append(f"No action answering {label.lower()} is recorded: a gap between learning and practice.")
+        return out
+
+    def _review_sentences(self, review_id: str, intents: list[str], cite: _Citations,
+                          shown: list[ActionFinding], ranks: dict[str, int]) -> list[str]:
+        review = self.review_by_id.get(review_id)
+        if review is None or not review.evidence:
+            return []
+        out = []
+        best = min(review.evidence, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
+        status = f" (status: {review.status})" if review.status else ""
+        type_label = self.review_type_labels.get(review.type or "", "review")
+        out.append(f"{review.label} is a {type_label}{status} {cite.cite_evidence(best)}.")
+        links = [link for link in self.findings.review_themes if link.review == review_id]
+        if links:
+            parts = [f"{self.theme_labels.get(link.theme, link.theme).lower()} "
+                     f"{cite.cite_evidence(min(link.evidence, key=lambda e: ranks.get(e.chunk_id or '', 10_000)))}"
+                     for link in links]
+            out.append(f"Its learning themes: {'; '.join(parts)}.")
+        actions = self._ranked_actions(self.actions_for(review=review_id), ranks)
+        if actions:
+            clauses = [self._action_clause(a, cite, with_review=False) for a in actions[:MAX_ACTIONS]]
+            shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
+            more = f" ({len(actions) - MAX_ACTIONS} more recorded)" if len(actions) > MAX_ACTIONS else ""
+            out.append(f"What changed after it{more}: {'; '.join(clauses)}.")
+        return out
+
+    def _organisation_sentences(self, org_id: str, cite: _Citations, shown: list[ActionFinding],
+                                ranks: dict[str, int]) -> list[str]:
+        org = self.org_by_id[org_id]
+        actions = self._ranked_actions(self.actions_for(organisation=org_id), ranks)
+        if actions:
+            clauses = [self._action_clause(a, cite) for a in actions[:MAX_ACTIONS]]
+            shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
+            return [f"{org.label} owns {len(actions)} recorded action{'s' if len(actions) != 1 else ''} "
+                    f"taken in response to reviews: {'; '.join(clauses)}."]
+        best = min(org.mentions, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
+        return [f"No recorded action is owned by {org.label}; the documents mention it {len(org.mentions)} "
+                f"time{'s' if len(org.mentions) != 1 else ''} {cite.cite_evidence(best)}."]
+
+    def _recurring_sentences(self, cite: _Citations) -> list[str]:
+        by_theme: dict[str, list] = {}
+        for link in self.findings.review_themes:
+            by_theme.setdefault(link.theme, []).append(link)
+        recurring = sorted(((t, links) for t, links in by_theme.items() if len({l.review for l in links}) > 1),
+                           key=lambda x: -len({l.review for l in x[1]}))
+        if not recurring:
+            return ["No learning theme is recorded for more than one review."]
+        parts = []
+        for theme_id, links in recurring[:6]:
+            reviews = sorted({self._review_name(l.review) for l in links})
+            parts.append(f"{self.theme_labels.get(theme_id, theme_id)} ({len(reviews)} reviews: {', '.join(reviews)}) "
+                         f"{cite.cite_evidence(links[0].evidence[0])}")
+        return [f"Themes that recur across reviews: {'; '.join(parts)}."]
+
+    def _gap_sentences(self, cite: _Citations) -> list[str]:
+        answered = {t for a in self.findings.actions for t in a.themes}
+        gaps: dict[str, list] = {}
+        for link in self.findings.review_themes:
+            if link.theme not in answered:
+                gaps.setdefault(link.theme, []).append(link)
+        if not gaps:
+            return ["Every learning theme raised by a review has at least one recorded action."]
+        parts = [f"{self.theme_labels.get(t, t)} (raised by {', '.join(sorted({self._review_name(l.review) for l in links}))}) "
+                 f"{cite.cite_evidence(links[0].evidence[0])}" for t, links in gaps.items()]
+        return [f"Themes with learning but no recorded action: {'; '.join(parts)}."]
+
+    def _year_sentences(self, cite: _Citations) -> list[str]:
+        dates = {d.doc: d.date for d in self.kb.documents() if d.date}
+        by_year: dict[str, Counter] = {}
+        example: dict[tuple[str, str], Evidence] = {}
+        for m in self.findings.theme_mentions:
+            year = (dates.get(m.evidence.doc) or "")[:4]
+            if year:
+                by_year.setdefault(year, Counter())[m.theme] += 1
+                example.setdefault((year, m.theme), m.evidence)
+        out = []
+        for year in sorted(by_year):
+            top = by_year[year].most_common(3)
+            parts = [f"{self.theme_labels.get(t, t).lower()} ({n} passages) {cite.cite_evidence(example[(year, t)])}"
+                     for t, n in top]
+            out.append(f"In the {year} documents the themes most spoken of are {'; '.join(parts)}.")
+        return out
+
+    def _best_sentence(self, question: str, result: SearchResult) -> tuple[int, int] | None:
+        """The sentence of a passage that shares most words with the question (document offsets)."""
+        wanted = set(tokenize(question))
+        best, best_score = None, -1.0
+        for start, end in split_sentences(result.text, result.start):
+            words = tokenize(self.document_text(result.doc)[start:end])
+            if len(words) < 4:
+                continue
+            score = len(wanted & set(words)) + 0.01 * min(len(words), 30)
+            if score > best_score:
+                best, best_score = (start, end), score
+        if best and best[1] - best[0] > 400:
+            text = self.document_text(result.doc)[best[0]:best[1]]
+            cut = text.rfind(" ", 0, 380)
+            best = (best[0], best[0] + (cut if cut > 0 else 380))
+        return best
+
+
+_ASKERS: dict[str, Asker] = {}
+_ASKERS_LOCK = threading.Lock()
+
+
+def open_asker(kb_path: str | Path | None = None, settings: Settings | None = None) -> Asker:
+    """A cached Asker for the live version of a knowledge base (reopened after a new version is published)."""
+    settings = settings or load_settings()
+    searcher = open_searcher(kb_path, settings)
+    key = str(searcher.kb.root.resolve())
+    with _ASKERS_LOCK:
+        asker = _ASKERS.get(key)
+        if asker is None or asker.searcher is not searcher:
+            asker = Asker(searcher.kb, settings, searcher)
+            _ASKERS[key] = asker
+        return asker
+
+
+def ask(question: str, kb: str | Path | None = None, settings: Settings | None = None) -> Answer:
+    """Answer a question about the knowledge base (see `Asker.ask`)."""
+    return open_asker(kb, settings).ask(question)
+
+
+__all__ = ["Answer", "AnswerEvidence", "Asker", "ask", "open_asker", "QueryError"]

@@ -1,0 +1,1 @@
+"""The Gradio UI (see kg/ui/app.py)."""
