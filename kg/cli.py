@@ -206,6 +206,73 @@ def search(
         _print_results(results, query)
 
 
+def _print_answer(answer) -> None:
+    out.print(answer.answer, highlight=False)
+    chips = []
+    for kind, items in (("themes", answer.themes), ("reviews", answer.reviews), ("organisations", answer.organisations)):
+        if items:
+            chips.append(f"{kind}: " + ", ".join(i["label"] for i in items))
+    if chips:
+        out.print("[dim]" + " · ".join(chips) + "[/]", highlight=False)
+    if answer.suggestions:
+        out.print(f"[dim]closest themes: {', '.join(answer.suggestions)}[/]", highlight=False)
+    if answer.evidence:
+        out.print()
+        out.print("[bold]Evidence[/]")
+    for i, e in enumerate(answer.evidence, start=1):
+        where = " > ".join(e.section[-2:]) or "(no section)"
+        out.print(f"[bold][{i}][/] {e.title} ({e.date or 'undated'}) · {where} · {e.doc} chars {e.start}–{e.end}",
+                  highlight=False)
+        for q in e.quotes[:2]:
+            quote = q["quote"] if len(q["quote"]) <= 300 else q["quote"][:300].rsplit(" ", 1)[0] + " …"
+            out.print(f"    “{quote}” [dim](chars {q['start']}–{q['end']})[/]", highlight=False)
+
+
+@app.command()
+@friendly_errors
+def ask(
+    question: Annotated[str | None, typer.Argument(help="A question in plain English.")] = None,
+    questions: Annotated[Path | None, typer.Option("--questions", help="Batch: a file with one question per line.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output (JSON lines in batch mode).")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Answer a question with cited evidence: the themes, reviews, actions and organisations it is about.
+
+    Every sentence of the answer carries citation markers [n] that point to a passage
+    (document, section, character offsets, exact quote).
+
+    Examples:\n
+      kg ask "where does information sharing appear and how was it acted on?"\n
+      kg ask "what did the Child L review find and what changed after it?" --json\n
+      kg ask --questions questions.txt --json > answers.jsonl
+    """
+    import json
+
+    from kg.errors import QueryError
+    from kg.query.ask import open_asker
+
+    if (question is None) == (questions is None):
+        raise QueryError("give a QUESTION or --questions FILE (not both)")
+    asker = open_asker(kb, _settings(kb))
+    if questions is not None:
+        failed = 0
+        for line in _read_lines(questions):
+            try:
+                print(json.dumps(asker.ask(line).to_dict(), ensure_ascii=False))
+            except QueryError as exc:
+                failed += 1
+                err.print(f"[red]rejected:[/] {line[:60]!r}: {exc}", highlight=False)
+                print(json.dumps({"question": line, "answer": "", "evidence": [], "error": str(exc)}, ensure_ascii=False))
+        if failed:
+            raise typer.Exit(1)
+        return
+    answer = asker.ask(question)
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(answer)
+
+
 @app.command()
 @friendly_errors
 def sparql(

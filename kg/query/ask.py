@@ -284,7 +284,8 @@ class Asker:
         for review_id in list(resolved.reviews)[:2]:
             sentences += self._review_sentences(review_id, intents, cite, actions_shown, ranks)
         for org_id in list(resolved.organisations)[:2]:
-            if not resolved.themes and not resolved.reviews:
+            # What an organisation has done, when asked; "which agencies are part of the MASH" wants passages.
+            if not resolved.themes and not resolved.reviews and "actions" in intents:
                 sentences += self._organisation_sentences(org_id, cite, actions_shown, ranks)
         if "recurring" in intents:
             sentences += self._recurring_sentences(cite)
@@ -294,11 +295,15 @@ class Asker:
             sentences += self._year_sentences(cite)
 
         suggestions: list[str] = []
-        passages = [r for r in results[:MAX_PASSAGES + 4] if r.score > float("-inf")]
+        # Quote the best passages too: all of them when the graph had nothing to say, fewer when it did.
+        limit = MAX_PASSAGES if len(sentences) < 2 else 2
+        wanted = set(tokenize(question))
         quoted = 0
-        for result in passages:
-            if quoted >= MAX_PASSAGES:
+        for result in results[:MAX_PASSAGES + 4]:
+            if quoted >= limit:
                 break
+            if len(wanted & set(tokenize(result.text))) < min(2, len(wanted)):
+                continue  # retrieved for meaning alone: not worth quoting as an answer
             if result.chunk_id in cite.by_chunk and cite.items[cite.by_chunk[result.chunk_id]].source == "graph":
                 continue  # already cited for a fact
             span = self._best_sentence(question, result)
@@ -351,8 +356,8 @@ class Asker:
             for review_id, evidence in raising:
                 review = self.review_by_id.get(review_id)
                 kind = f" ({review.status})" if review and review.status else ""
-                best = min(evidence, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
-                parts.append(f"{self._review_name(review_id)}{kind} {cite.cite_evidence(best)}")
+                # The first evidence is the strongest statement of the link (a review's own list of themes).
+                parts.append(f"{self._review_name(review_id)}{kind} {cite.cite_evidence(evidence[0])}")
             out.append(f"{label} was raised as a learning theme by {len(raising)} "
                        f"review{'s' if len(raising) != 1 else ''}: {'; '.join(parts)}.")
         else:

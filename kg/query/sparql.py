@@ -167,7 +167,8 @@ class SparqlService:
             return outcome
         if outcome == "syntax":
             first = detail.splitlines()[0]
-            raise QueryError(f"malformed SPARQL: {first[:300]}{'…' if len(first) > 300 or '\n' in detail else ''}")
+            more = "…" if len(first) > 300 or len(detail) > len(first) else ""
+            raise QueryError(f"malformed SPARQL: {first[:300]}{more}")
         raise QueryError(f"SPARQL query failed: {detail}")
 
     def close(self) -> None:
