@@ -1,5 +1,5 @@
 # Two commands on a fresh machine:
-#   make run    install, build the knowledge base from corpus/, serve the UI and SPARQL endpoint
+#   make run    install, build the knowledge base from corpus/, serve the UI and SPARQL endpoint on 127.0.0.1:7860
 #   make test   install (with test tools) and run the test suite
 VENV   ?= .venv
 PYTHON ?= python3
@@ -10,10 +10,12 @@ export TRANSFORMERS_OFFLINE = 1
 export GRADIO_ANALYTICS_ENABLED = False
 export MPLCONFIGDIR = $(CURDIR)/.cache/matplotlib
 
-.PHONY: run test install install-dev build stats bench clean
+.PHONY: run test install install-dev build stats bench browser clean
+
+PORT   ?= 7860
 
 run: install build
-	$(BIN)/kg stats --kb $(KB)
+	$(BIN)/kg serve --kb $(KB) --port $(PORT)
 
 build: install
 	$(BIN)/kg build --corpus corpus --kb $(KB)
@@ -21,11 +23,21 @@ build: install
 stats:
 	$(BIN)/kg stats --kb $(KB)
 
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest -q
+
+# The UI tests drive Debian's Chromium (a browser download by Playwright does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 bench: install-dev
 	$(BIN)/python benchmarks/retrieval.py
+	$(BIN)/python benchmarks/extraction.py
+	$(BIN)/python benchmarks/graph.py
+	$(BIN)/python benchmarks/ask.py
 
 install: $(VENV)/.installed
 
