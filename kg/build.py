@@ -90,28 +90,39 @@ def build_knowledge_base(corpus: str | Path | None = None, settings: Settings | 
     progress = progress or SilentProgress()
     corpus = Path(corpus or settings.corpus)
     root = settings.kb_path
-    timings: dict[str, float] = {}
     with writer_lock(root):
         t = time.perf_counter()
         ingested = ingest_corpus(corpus, settings, progress=lambda files: progress.track(files, "Reading documents"))
-        timings["ingest"] = time.perf_counter() - t
+        timings = {"ingest": time.perf_counter() - t}
         if not ingested.documents:
             reasons = "; ".join(f"{s.path}: {s.reason}" for s in ingested.skipped) or f"no files in {corpus}"
             raise BuildError(f"no document could be read ({reasons}); the knowledge base is unchanged")
-        with new_version(root) as version:
-            t = time.perf_counter()
-            write_corpus(version, ingested.documents, ingested.chunks)
-            timings["store"] = time.perf_counter() - t
-            index = build_indexes(version, ingested.chunks, settings, progress)
-            timings.update(embed=index.seconds_embed, index=index.seconds_dense + index.seconds_lexical)
-            progress.note("Extracting reviews, themes, actions and organisations")
-            t = time.perf_counter()
-            findings = extract_findings(ingested.documents, ingested.chunks, similarity=cached_similarity(settings))
-            timings["extract"] = time.perf_counter() - t
-            progress.note("Writing the knowledge graph")
-            stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}
-            stats.update(write_graph_stage(version, ingested.documents, ingested.chunks, findings, timings))
-            write_json(version / "manifest.json", _manifest(ingested, settings, timings, stats))
+        return write_version(root, ingested, settings, progress, timings)
+
+
+def write_version(root: Path, ingested: IngestResult, settings: Settings, progress: Progress,
+                  timings: dict[str, float] | None = None) -> BuildReport:
+    """Write a complete new version from documents and chunks, and publish it.
+
+    Embeddings come from the cache where the text is unchanged, so only new text is encoded;
+    indexes, findings and the graph are derived afresh, so nothing of a replaced or removed
+    document can linger. The caller holds the writer lock.
+    """
+    timings = dict(timings or {})
+    with new_version(root) as version:
+        t = time.perf_counter()
+        write_corpus(version, ingested.documents, ingested.chunks)
+        timings["store"] = time.perf_counter() - t
+        index = build_indexes(version, ingested.chunks, settings, progress)
+        timings.update(embed=index.seconds_embed, index=index.seconds_dense + index.seconds_lexical)
+        progress.note("Extracting reviews, themes, actions and organisations")
+        t = time.perf_counter()
+        findings = extract_findings(ingested.documents, ingested.chunks, similarity=cached_similarity(settings))
+        timings["extract"] = time.perf_counter() - t
+        progress.note("Writing the knowledge graph")
+        stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}
+        stats.update(write_graph_stage(version, ingested.documents, ingested.chunks, findings, timings))
+        write_json(version / "manifest.json", _manifest(ingested, settings, timings, stats))
     return BuildReport(version=root, documents=len(ingested.documents), chunks=len(ingested.chunks),
                        skipped=ingested.skipped, warnings=ingested.warnings, timings=timings, stats=stats)
 

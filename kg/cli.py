@@ -22,7 +22,7 @@ app = typer.Typer(
          "with cited answers, query its graph in SPARQL, or serve the web UI and SPARQL endpoint.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich")
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 KbOption = Annotated[Path, typer.Option("--kb", help="Knowledge-base directory.", show_default=True)]
@@ -87,6 +87,62 @@ def build(
         err.print(f"[red]skipped:[/] {skipped.path}: {skipped.reason}", highlight=False)
     timing = ", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())
     out.print(f"built {kb}: {report.documents} documents, {report.chunks} chunks ({timing})")
+    if report.skipped:
+        raise typer.Exit(1)
+
+
+@app.command()
+@friendly_errors
+def add(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to add (pdf, docx, html, md, txt).")],
+    title: Annotated[str | None, typer.Option(help="Title (one file only).")] = None,
+    date: Annotated[str | None, typer.Option(help="Date, e.g. 2024-03-01 (one file only).")] = None,
+    body: Annotated[str | None, typer.Option(help="Publishing body (one file only).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Kind, e.g. case review, annual report (one file only).")] = None,
+    corpus: Annotated[Path, typer.Option(help="Corpus folder kept in step (the file is copied into it).")] = Path("corpus"),
+    no_copy: Annotated[bool, typer.Option("--no-copy", help="Do not copy the file into the corpus folder.")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Add or replace documents without a full rebuild.
+
+    Only the new text is embedded; adding the same file twice changes nothing; a changed file
+    replaces its old version cleanly. Files that cannot be read are reported and the rest are
+    added (exit status 1 if any was refused). A running `kg serve` picks up the change.
+    """
+    from kg.ingest.metadata import DocumentMeta
+    from kg.update import add_documents
+
+    meta = DocumentMeta(title=title, date=date, body=body, kind=kind)
+    report = add_documents(paths, _settings(kb, corpus=str(corpus)), BarProgress(), meta, copy_to_corpus=not no_copy)
+    _print_change(report)
+
+
+@app.command()
+@friendly_errors
+def remove(
+    doc_ids: Annotated[list[str], typer.Argument(help="Document ids (the `doc` field of results; `kg stats` lists them).")],
+    corpus: Annotated[Path, typer.Option(help="Corpus folder kept in step (the file moves to .removed/).")] = Path("corpus"),
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Remove documents and everything derived from them (chunks, vectors, graph statements)."""
+    from kg.update import remove_documents
+
+    _print_change(remove_documents(doc_ids, _settings(kb, corpus=str(corpus)), BarProgress()))
+
+
+def _print_change(report) -> None:
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    for skipped in report.skipped:
+        err.print(f"[red]refused:[/] {skipped.path}: {skipped.reason}", highlight=False)
+    parts = [f"{label} {', '.join(items)}" for label, items in (
+        ("added", report.added), ("replaced", report.replaced), ("removed", report.removed),
+        ("unchanged", report.unchanged)) if items]
+    summary = "; ".join(parts) or "nothing changed"
+    if report.build:
+        summary += f" — now {report.build.documents} documents, {report.build.chunks} chunks " \
+                   f"({report.build.stats.get('encoded', 0)} chunks embedded, {report.seconds:.1f}s)"
+    out.print(summary, highlight=False)
     if report.skipped:
         raise typer.Exit(1)
 
