@@ -177,8 +177,9 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         import gradio as gr
 
         from kg.ui.app import build_ui
+        from kg.ui.style import theme
 
-        app = gr.mount_gradio_app(app, build_ui(settings), path="/")
+        app = gr.mount_gradio_app(app, build_ui(settings, sparql=service), path="/", theme=theme())
     return app
 
 

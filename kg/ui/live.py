@@ -1,0 +1,166 @@
+"""The live knowledge base as the UI sees it: opened once, reopened when `kg build` / `kg add` publish a new version.
+
+Everything the pages show that does not depend on a user's input — the heatmap,
+the theme and document tables, the choices of the drop-downs, the theme-table CSV —
+is computed once per version here, so every click answers from memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import shutil
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+
+from kg.config import Settings
+from kg.documents import Document
+from kg.extract.findings import Findings
+from kg.graph.analytics import (ThemeReviewMatrix, ThemeSummary, findings_network, neighbourhood,
+                                theme_review_matrix, theme_summary)
+from kg.kb import DocumentInfo, KnowledgeBase
+from kg.query.findings import load_findings
+from kg.ui import plots
+
+KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
+NETWORK_CACHE_SIZE = 64
+
+
+@dataclass
+class Views:
+    """One knowledge-base version and what the UI draws from it."""
+
+    kb: KnowledgeBase
+    findings: Findings
+    network: nx.Graph
+    summaries: list[ThemeSummary]
+    matrix: ThemeReviewMatrix
+    documents: list[DocumentInfo]
+    folder: Path  # this version's pictures and downloads
+    heatmap: Path
+    theme_csv: Path
+    _pictures: OrderedDict = field(default_factory=OrderedDict)
+    _numbers: itertools.count = field(default_factory=itertools.count)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def version(self) -> str:
+        return self.kb.version.name
+
+    @property
+    def gaps(self) -> set[str]:
+        return {s.id for s in self.summaries if s.gap}
+
+    def theme_label(self, theme_id: str) -> str:
+        return next((t.label for t in self.findings.themes if t.id == theme_id), theme_id)
+
+    def theme_id(self, label: str) -> str | None:
+        """The id of a theme by its label (suggestions and table rows carry labels)."""
+        wanted = label.strip().lower()
+        return next((t.id for t in self.findings.themes if t.label.lower() == wanted), None)
+
+    def document_info(self, doc: str) -> DocumentInfo | None:
+        return next((d for d in self.documents if d.doc == doc), None)
+
+    def document(self, doc: str) -> Document | None:
+        return self.kb.document(doc)
+
+    def theme_choices(self) -> list[tuple[str, str]]:
+        """(label, id) of every theme that comes up, most-raised first, for a drop-down."""
+        return [(s.label, s.id) for s in self.summaries]
+
+    def entity_choices(self) -> list[tuple[str, str]]:
+        """(“Kind · label”, node) for every entity of the network, by kind then label, for a drop-down."""
+        order = list(KIND_TITLES)
+        nodes = sorted(self.network.nodes(data=True),
+                       key=lambda n: (order.index(n[1].get("kind")) if n[1].get("kind") in order else 9,
+                                      str(n[1].get("label", n[0])).lower()))
+        return [(f"{KIND_TITLES.get(d.get('kind'), 'Entity')} · {_short(str(d.get('label', n)), 90)}", n)
+                for n, d in nodes]
+
+    def document_choices(self) -> list[tuple[str, str]]:
+        return [(f"{d.title} ({d.date or 'undated'})", d.doc) for d in self.documents]
+
+    def network_picture(self, node: str, radius: int) -> tuple[Path, nx.Graph]:
+        """The neighbourhood of a node and its picture (drawn once, then served from this version's folder)."""
+        key = (node, radius)
+        sub = neighbourhood(self.network, node, radius)
+        with self._lock:
+            if key in self._pictures:
+                self._pictures.move_to_end(key)
+                return self._pictures[key], sub
+        path = self.folder / f"network-{next(self._numbers)}.png"
+        plots.network_png(sub, node, path)
+        with self._lock:
+            self._pictures[key] = path
+            while len(self._pictures) > NETWORK_CACHE_SIZE:
+                _, old = self._pictures.popitem(last=False)
+                old.unlink(missing_ok=True)
+        return path, sub
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def newest_first(documents: list[DocumentInfo]) -> list[DocumentInfo]:
+    """Documents newest first (a manager usually wants the latest report), undated ones last by title."""
+    dated = sorted((d for d in documents if d.date), key=lambda d: d.date, reverse=True)
+    return dated + sorted((d for d in documents if not d.date), key=lambda d: d.title.lower())
+
+
+def write_theme_csv(summaries: list[ThemeSummary], path: Path) -> Path:
+    """The theme table as CSV: what the Themes page shows, for a spreadsheet."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["theme", "theme_id", "reviews", "passages", "actions", "learning_without_action"])
+        for s in summaries:
+            writer.writerow([s.label, s.id, s.reviews, s.passages, s.actions, "yes" if s.gap else "no"])
+    return path
+
+
+class LiveKnowledgeBase:
+    """The views of the live version of a knowledge base, rebuilt after a new version is published.
+
+    Args:
+        settings: `settings.kb` is the knowledge-base directory.
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = Path(settings.kb)
+        self._folder = Path(tempfile.mkdtemp(prefix="kg-ui-"))
+        self._views: Views | None = None
+        self._lock = threading.Lock()
+
+    def views(self) -> Views:
+        """The current views (cheap when nothing changed: one small file read to compare versions).
+
+        Raises:
+            KnowledgeBaseNotFound: nothing has been built at `settings.kb`.
+        """
+        with self._lock:
+            if self._views is None or not self._views.kb.is_current():
+                old = self._views
+                self._views = self._open()
+                if old is not None:
+                    # A server thread may still be reading the old version; its files go, its database stays open.
+                    shutil.rmtree(old.folder, ignore_errors=True)
+            return self._views
+
+    def _open(self) -> Views:
+        kb = KnowledgeBase(self.root)
+        findings = load_findings(kb)
+        summaries = theme_summary(findings)
+        matrix = theme_review_matrix(findings)
+        folder = self._folder / kb.version.name
+        folder.mkdir(parents=True, exist_ok=True)
+        heatmap = plots.heatmap_png(matrix, {s.id for s in summaries if s.gap}, folder / "theme-review-heatmap.png")
+        return Views(kb=kb, findings=findings, network=findings_network(findings), summaries=summaries,
+                     matrix=matrix, documents=newest_first(kb.documents()), folder=folder,
+                     heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"))
