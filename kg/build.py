@@ -17,7 +17,7 @@ from kg.errors import BuildError
 from kg.extract import extract_findings
 from kg.extract.findings import Findings
 from kg.graph import write_store
-from kg.graph.build import build_graph, chunk_links
+from kg.graph.build import NTriplesSink, build_graph, chunk_links
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
@@ -64,8 +64,15 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
                       timings: dict[str, float]) -> dict[str, int]:
     """Write findings.json, the Oxigraph store and the chunk links of one version."""
     t = time.perf_counter()
-    graph = build_graph(documents, chunks, findings)
-    triples = write_store(version, graph.serialize(format="nt", encoding="utf-8"))
+    # Streamed to a file and bulk-loaded, so graph size is bounded by disk, not memory.
+    ntriples = version / "graph.nt"
+    sink = NTriplesSink(ntriples)
+    try:
+        build_graph(documents, chunks, findings, sink=sink)
+    finally:
+        sink.close()
+    triples = write_store(version, ntriples)
+    ntriples.unlink()
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
     (version / FINDINGS_FILE).write_text(json.dumps(findings.to_dict(), ensure_ascii=False), encoding="utf-8")

@@ -39,7 +39,8 @@ KEEP_PREVIOUS = 2  # old versions kept so a running server can finish reading th
 _SCHEMA = """
 CREATE TABLE documents (
     doc TEXT PRIMARY KEY, title TEXT NOT NULL, date TEXT, body TEXT, kind TEXT, source TEXT,
-    format TEXT, sha256 TEXT NOT NULL, inferred TEXT, warnings TEXT, sections TEXT, text TEXT NOT NULL
+    format TEXT, sha256 TEXT NOT NULL, inferred TEXT, warnings TEXT, sections TEXT, text TEXT NOT NULL,
+    words INTEGER, section_count INTEGER
 );
 CREATE TABLE chunks (
     row INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL, doc TEXT NOT NULL REFERENCES documents(doc),
@@ -162,9 +163,10 @@ def write_corpus(version: Path, documents: Iterable[Document], chunks: Iterable[
     try:
         db.executescript(_SCHEMA)
         db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, json.dumps(d.inferred),
-              json.dumps(d.warnings), json.dumps([s.__dict__ for s in d.sections]), d.text) for d in documents])
+              json.dumps(d.warnings), json.dumps([s.__dict__ for s in d.sections]), d.text, len(d.text.split()),
+              len(d.sections)) for d in documents])
         db.executemany(
             'INSERT INTO chunks (row, chunk_id, doc, ordinal, start, "end", section, paragraphs, text) '
             "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -246,19 +248,21 @@ class KnowledgeBase:
 
     def documents(self) -> list[DocumentInfo]:
         if "documents" not in self._cache:
+            counts = dict(self._db.execute("SELECT doc, COUNT(*) FROM chunks GROUP BY doc"))
             rows = self._db.execute(
-                "SELECT d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, d.inferred, d.warnings, "
-                "d.sections, (SELECT COUNT(*) FROM chunks c WHERE c.doc = d.doc), d.text "
-                "FROM documents d ORDER BY d.doc").fetchall()
+                "SELECT doc, title, date, body, kind, source, format, sha256, inferred, warnings, section_count, words "
+                "FROM documents ORDER BY doc").fetchall()
             self._cache["documents"] = [
                 DocumentInfo(doc=r[0], title=r[1], date=r[2], body=r[3], kind=r[4], source=r[5], format=r[6],
                              sha256=r[7], inferred=json.loads(r[8] or "[]"), warnings=json.loads(r[9] or "[]"),
-                             sections=len(json.loads(r[10] or "[]")), chunks=r[11], words=len(r[12].split()))
+                             sections=r[10] or 0, chunks=counts.get(r[0], 0), words=r[11] or 0)
                 for r in rows]
         return self._cache["documents"]
 
     def document_info(self, doc: str) -> DocumentInfo | None:
-        return next((d for d in self.documents() if d.doc == doc), None)
+        if "documents_by_id" not in self._cache:
+            self._cache["documents_by_id"] = {d.doc: d for d in self.documents()}
+        return self._cache["documents_by_id"].get(doc)
 
     def document(self, doc: str) -> Document | None:
         row = self._db.execute(

@@ -51,17 +51,51 @@ def vocabulary_graph() -> Graph:
     return graph
 
 
-class GraphBuilder:
-    """Accumulates triples for documents, chunks and findings into an rdflib Graph."""
+def nt_term(term) -> str:
+    """A term in N-Triples syntax (IRIs and literals; kg mints no blank nodes)."""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f'"{text}"^^<{term.datatype}>'
+        return f'"{text}"'
+    return term.n3()
 
-    def __init__(self, documents: Sequence[Document], include_vocabulary: bool = True):
-        self.graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            self.graph.bind(prefix, namespace)
+
+class NTriplesSink:
+    """Writes triples straight to an N-Triples file: a graph of any size without holding it in memory."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handle = path.open("w", encoding="utf-8")
+        self.count = 0
+
+    def add(self, triple) -> None:
+        s, p, o = triple
+        self.handle.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
+        self.count += 1
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class GraphBuilder:
+    """Emits the triples for documents, chunks and findings into a sink (an rdflib Graph by default)."""
+
+    def __init__(self, documents: Sequence[Document], include_vocabulary: bool = True, sink=None):
+        if sink is None:
+            sink = Graph()
+            for prefix, namespace in PREFIXES.items():
+                sink.bind(prefix, namespace)
+        self.graph = sink
+        self.add = sink.add
         if include_vocabulary:
-            self.graph += vocabulary_graph()
+            for triple in vocabulary_graph():
+                self.add(triple)
         self.texts = {d.doc: d.text for d in documents}
-        self.add = self.graph.add
 
     # ---- documents and chunks ------------------------------------------------------------------
 
@@ -217,8 +251,8 @@ class GraphBuilder:
 
 
 def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
-                include_vocabulary: bool = True, chunk_text: bool = True) -> Graph:
-    """The whole knowledge graph as an in-memory rdflib Graph.
+                include_vocabulary: bool = True, chunk_text: bool = True, sink=None):
+    """The whole knowledge graph, into `sink` (default: a new in-memory rdflib Graph, returned).
 
     Args:
         documents: cleaned documents (their text gives selector prefixes and suffixes).
@@ -226,8 +260,9 @@ def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings
         findings: what extraction found.
         include_vocabulary: add the ontology, theme scheme and gazetteer.
         chunk_text: store each chunk's text (kg:text) so SPARQL can return passages.
+        sink: anything with `add(triple)`, e.g. an `NTriplesSink` for graphs too big for memory.
     """
-    builder = GraphBuilder(documents, include_vocabulary)
+    builder = GraphBuilder(documents, include_vocabulary, sink)
     builder.add_documents(documents)
     builder.add_chunks(chunks, with_text=chunk_text)
     builder.add_findings(findings)
@@ -252,4 +287,4 @@ def chunk_links(findings: Findings) -> set[tuple[str, str, str]]:
     return links
 
 
-__all__ = ["build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder"]
+__all__ = ["build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder", "NTriplesSink"]

@@ -30,10 +30,13 @@ def to_rdflib(term):
     return Literal(str(term))  # quoted triples: shown as text
 
 
-def write_store(version: Path, ntriples: bytes) -> int:
-    """Create the version's Oxigraph store from N-Triples; returns the triple count."""
+def write_store(version: Path, ntriples: bytes | Path) -> int:
+    """Create the version's Oxigraph store from N-Triples (bytes or a file); returns the triple count."""
     store = ox.Store(str(version / STORE_DIR))
-    store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    if isinstance(ntriples, Path):
+        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+    else:
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
     store.optimize()
     count = len(store)
     store.flush()

@@ -168,10 +168,9 @@ class Searcher:
             fused = [(int(r), scores[leg][int(r)], {leg: i + 1}) for i, r in enumerate(rankings[leg])]
         top = fused[:k]
         chunks = self.kb.chunks_by_row([row for row, _, _ in top])
-        infos = {d.doc: d for d in self.kb.documents()}
         results = []
         for (row, score, ranks), chunk in zip(top, chunks):
-            info = infos.get(chunk.doc)
+            info = self.kb.document_info(chunk.doc)
             results.append(SearchResult(
                 doc=chunk.doc, chunk_id=chunk.chunk_id, text=chunk.text, start=chunk.start, end=chunk.end,
                 section=chunk.section, score=round(float(score), 6), ranks=ranks,
