@@ -61,7 +61,7 @@ def cached_similarity(settings: Settings):
 
 
 def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
-                      timings: dict[str, float]) -> dict[str, int]:
+                      timings: dict[str, float], settings: Settings) -> dict[str, int]:
     """Write findings.json, the Oxigraph store and the chunk links of one version."""
     t = time.perf_counter()
     # Streamed to a file and bulk-loaded, so graph size is bounded by disk, not memory.
@@ -72,6 +72,10 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     finally:
         sink.close()
     triples = write_store(version, ntriples)
+    if settings.graph_store == "remote":
+        from kg.graph.remote_backend import RemoteBackend
+
+        RemoteBackend.from_settings(settings).push(ntriples)  # a failed push fails the build: nothing published
     ntriples.unlink()
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
@@ -128,7 +132,7 @@ def write_version(root: Path, ingested: IngestResult, settings: Settings, progre
         timings["extract"] = time.perf_counter() - t
         progress.note("Writing the knowledge graph")
         stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}
-        stats.update(write_graph_stage(version, ingested.documents, ingested.chunks, findings, timings))
+        stats.update(write_graph_stage(version, ingested.documents, ingested.chunks, findings, timings, settings))
         write_json(version / "manifest.json", _manifest(ingested, settings, timings, stats))
     return BuildReport(version=root, documents=len(ingested.documents), chunks=len(ingested.chunks),
                        skipped=ingested.skipped, warnings=ingested.warnings, timings=timings, stats=stats)

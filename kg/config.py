@@ -58,9 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Where the graph lives: oxigraph (embedded, default), memory (rdflib's in-memory store) "
             "or remote (an external SPARQL 1.1 store)."),
     Setting("remote_query_url", "", "SPARQL query endpoint of the external store (graph_store=remote)."),
-    Setting("remote_update_url", "", "SPARQL update endpoint of the external store (graph_store=remote)."),
     Setting("remote_store_url", "",
-            "Graph Store Protocol endpoint of the external store (graph_store=remote)."),
+            "Graph Store Protocol endpoint of the external store, where builds push the graph (graph_store=remote)."),
+    Setting("remote_graph", "",
+            "Named graph in the external store for this knowledge base (empty: the default graph)."),
     Setting("host", "127.0.0.1", "Address `kg serve` binds to."),
     Setting("port", 7860, "Port `kg serve` listens on."),
     Setting("access_token", "",

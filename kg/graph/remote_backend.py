@@ -1,0 +1,110 @@
+"""An external SPARQL 1.1 store (Oxigraph server, Apache Jena Fuseki, GraphDB) as the graph backend.
+
+Queries go to the store's SPARQL query endpoint (SPARQL 1.1 Protocol); a build
+pushes the graph with the SPARQL 1.1 Graph Store HTTP Protocol (PUT replaces the
+target graph). The embedded store stays the default; this is the path to one
+graph shared by several knowledge bases or teams.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from kg.config import Settings
+from kg.errors import ConfigError, QueryError
+from kg.graph.backend import QueryOutcome
+
+
+def _term(binding: dict):
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    if "datatype" in binding:
+        return Literal(value, datatype=URIRef(binding["datatype"]))
+    return Literal(value)
+
+
+def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
+    """The query with PREFIX declarations added for predeclared prefixes it uses but does not declare."""
+    declared = {m.lower() for m in re.findall(r"PREFIX\s+([\w-]*):", query, flags=re.I)}
+    lines = [f"PREFIX {p}: <{ns}>" for p, ns in prefixes.items() if p.lower() not in declared and f"{p}:" in query]
+    return "\n".join(lines + [query])
+
+
+class RemoteBackend:
+    name = "remote"
+
+    def __init__(self, query_url: str, store_url: str | None = None, graph: str | None = None, timeout: float = 60):
+        if not query_url:
+            raise ConfigError("graph_store = remote needs remote_query_url (the store's SPARQL query endpoint)")
+        self.query_url = query_url
+        self.store_url = store_url
+        self.graph = graph or None
+        self.timeout = timeout
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RemoteBackend":
+        return cls(settings.remote_query_url, settings.remote_store_url or None, settings.remote_graph or None,
+                   timeout=max(30.0, float(settings.sparql_timeout) * 3))
+
+    def _post(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST") -> bytes:
+        request = urllib.request.Request(url, data=data, method=method,
+                                         headers={"Content-Type": content_type, "Accept": accept})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", errors="replace").strip().splitlines()[:1]
+            if exc.code == 400:
+                raise SyntaxError(detail[0] if detail else "rejected by the store") from None
+            raise QueryError(f"the SPARQL store at {url} answered {exc.code}: {' '.join(detail)}") from None
+        except OSError as exc:
+            raise QueryError(f"cannot reach the SPARQL store at {url}: {exc}") from None
+
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
+        from kg.query.sparql import query_form
+
+        form = query_form(query)
+        full = with_prefixes(query, prefixes)
+        if self.graph:
+            full_url = f"{self.query_url}?{urllib.parse.urlencode({'default-graph-uri': self.graph})}"
+        else:
+            full_url = self.query_url
+        if form in ("SELECT", "ASK"):
+            data = json.loads(self._post(full_url, full.encode("utf-8"), "application/sparql-query",
+                                         "application/sparql-results+json"))
+            if "boolean" in data:
+                return QueryOutcome("ASK", boolean=bool(data["boolean"]))
+            variables = data["head"]["vars"]
+            bindings = data["results"]["bindings"]
+            rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in bindings[:row_limit]]
+            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=len(bindings) > row_limit)
+        body = self._post(full_url, full.encode("utf-8"), "application/sparql-query", "application/n-triples")
+        triples = list(Graph().parse(data=body, format="nt"))
+        return QueryOutcome("CONSTRUCT", triples=triples[:row_limit], truncated=len(triples) > row_limit)
+
+    def push(self, ntriples: Path) -> None:
+        """Replace the target graph in the store with an N-Triples file (Graph Store Protocol PUT)."""
+        if not self.store_url:
+            raise ConfigError("graph_store = remote needs remote_store_url (the store's Graph Store Protocol endpoint)")
+        target = {"graph": self.graph} if self.graph else {"default": ""}
+        url = f"{self.store_url}?{urllib.parse.urlencode(target)}"
+        self._post(url, ntriples.read_bytes(), "application/n-triples", "*/*", method="PUT")
+
+    def triple_count(self) -> int:
+        outcome = self.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", 1, {})
+        return int(outcome.rows[0][0])
+
+    def close(self) -> None:
+        pass

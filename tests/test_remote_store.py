@@ -1,0 +1,99 @@
+"""The shared-store path: a real Oxigraph server, filled by a build over the Graph Store Protocol,
+queried through the same sparql() as the embedded store."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from kg.build import build_knowledge_base
+from kg.config import load_settings
+from kg.graph.remote_backend import RemoteBackend, with_prefixes
+from kg.namespaces import PREFIXES
+from kg.query.sparql import SparqlService, example_queries
+
+from conftest import CORPUS
+from server import free_port
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    binary = shutil.which("oxigraph")
+    assert binary, "the oxigraph server is missing: it is a test dependency (pip install oxigraph)"
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def remote_settings(oxigraph_server, tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("corpus")
+    for name in ("001_6586b5ec950e0cc1.txt", "004_46dafe67aed78039.txt"):
+        shutil.copy(CORPUS / name, corpus)
+    settings = load_settings(kb=str(tmp_path_factory.mktemp("kb") / "kb"), graph_store="remote",
+                             remote_query_url=oxigraph_server + "/query", remote_store_url=oxigraph_server + "/store")
+    build_knowledge_base(corpus, settings)
+    return settings
+
+
+def test_build_pushes_the_graph_to_the_store(remote_settings):
+    backend = RemoteBackend.from_settings(remote_settings)
+    local = SparqlService(remote_settings.kb, remote_settings.replace(graph_store="oxigraph"))
+    try:
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        assert backend.triple_count() == int(local.run(count).rows[0][0]) > 10_000
+    finally:
+        local.close()
+
+
+def test_example_queries_give_the_same_rows_remote_and_embedded(remote_settings):
+    remote = SparqlService(remote_settings.kb, remote_settings)
+    local = SparqlService(remote_settings.kb, remote_settings.replace(graph_store="oxigraph"))
+    try:
+        for example in example_queries():
+            a, b = remote.run(example.text), local.run(example.text)
+            assert sorted(map(str, a.rows)) == sorted(map(str, b.rows)), example.name
+    finally:
+        remote.close()
+        local.close()
+
+
+def test_rebuild_replaces_rather_than_duplicates(remote_settings):
+    backend = RemoteBackend.from_settings(remote_settings)
+    before = backend.triple_count()
+    from kg.update import remove_documents
+
+    remove_documents(["001_6586b5ec950e0cc1.txt"], remote_settings.replace(corpus="/nonexistent"))
+    after = backend.triple_count()
+    assert 0 < after < before
+    assert not backend.run('ASK { ?d kg:fileName "001_6586b5ec950e0cc1.txt" }', 1, PREFIXES).boolean
+
+
+def test_errors_from_the_store_are_readable(remote_settings):
+    backend = RemoteBackend.from_settings(remote_settings)
+    with pytest.raises(SyntaxError):
+        backend.run("SELECT ?x WHERE { ?x ", 10, PREFIXES)
+    unreachable = RemoteBackend("http://127.0.0.1:9/query")
+    from kg.errors import QueryError
+
+    with pytest.raises(QueryError, match="cannot reach the SPARQL store"):
+        unreachable.run("ASK {}", 1, {})
+
+
+def test_predeclared_prefixes_are_added_only_when_used():
+    query = with_prefixes("PREFIX kg: <x#> SELECT ?r WHERE { ?r a kg:CaseReview ; skos:prefLabel ?l }", PREFIXES)
+    assert query.count("PREFIX kg:") == 1 and "PREFIX skos:" in query and "PREFIX oa:" not in query
