@@ -61,8 +61,8 @@ def section_path_at(sections: list[Section], offset: int) -> list[str]:
 def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
     """Sentence spans of `text` (offsets shifted by `base`), abbreviation- and number-aware."""
     spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
+    start = len(text) - len(text.lstrip())
+    for m in _SENTENCE_END.finditer(text, start):
         end = m.start() + 1
         before = text[start:end]
         word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", before)
@@ -104,11 +104,11 @@ def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Sectio
     Returns:
         Chunks in document order; `text[c.start:c.end] == c.text` for each.
     """
-    boundaries = sorted({s.start for s in sections})
+    opened_at = {s.start: s for s in sections}
     groups: list[list[int]] = []  # block indexes per section span
     current: list[int] = []
     for i, block in enumerate(blocks):
-        if block.start in boundaries and current and any(blocks[j].kind != "heading" for j in current):
+        if block.start in opened_at and current and _closes_group(blocks, current, opened_at, i):
             groups.append(current)
             current = []
         current.append(i)
@@ -124,17 +124,53 @@ def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Sectio
             body = text[start:end]
             chunks.append(Chunk(
                 doc=doc, chunk_id=f"{doc}#{len(chunks):04d}", text=body, start=start, end=end,
-                section=section_path_at(sections, _first_content_offset(blocks, group, start)),
+                section=_chunk_section(sections, start, _first_content_offset(blocks, group, start, end)),
                 paragraphs=[blocks[i].number for i in paragraphs_of if blocks[i].number],
                 ordinal=len(chunks)))
     return chunks
 
 
-def _first_content_offset(blocks: list[Block], group: list[int], start: int) -> int:
+def _closes_group(blocks: list[Block], group: list[int], opened_at: dict[int, Section], i: int) -> bool:
+    """Whether the section that block `i` opens starts a new group of blocks to chunk.
+
+    Headings stay with what follows them: the content, or the sub-headings nested under them. A
+    heading whose section is empty (the next heading, of the same or a higher level, follows it
+    at once) heads no passage: it stays at the end of the group before it, so that no chunk runs
+    from one section's heading into another section's content.
+    """
+    if _is_empty_heading(blocks, i, opened_at):
+        return False
+    if any(blocks[j].kind != "heading" for j in group):
+        return True
+    # Only headings so far: keep them if block i's section nests under one of them.
+    return not any(opened_at[blocks[j].start].end > blocks[i].start for j in group if blocks[j].start in opened_at)
+
+
+def _is_empty_heading(blocks: list[Block], i: int, opened_at: dict[int, Section]) -> bool:
+    """A heading whose section closes before the next block (the last block, or one that opens a sibling section)."""
+    section = opened_at.get(blocks[i].start)
+    if blocks[i].kind != "heading" or section is None:
+        return False
+    return i + 1 == len(blocks) or blocks[i + 1].start >= section.end
+
+
+def _chunk_section(sections: list[Section], start: int, content: int) -> list[str]:
+    """The path a chunk is filed under: the section of its first content (past any headings it opens
+    with), if that lies inside the section where the chunk starts; else the innermost section
+    holding both (the chunk opens with the heading of an empty sibling section)."""
+    path = section_path_at(sections, content)
+    at_start = section_path_at(sections, start)
+    if path[:len(at_start)] == at_start:
+        return path
+    holding = [s for s in sections if s.start <= start and content < s.end]
+    return list(max(holding, key=lambda s: s.level).path) if holding else []
+
+
+def _first_content_offset(blocks: list[Block], group: list[int], start: int, end: int) -> int:
     """Where the chunk's own text begins: past leading headings, so the path names the deepest one."""
     for i in group:
         b = blocks[i]
-        if b.end > start and b.kind != "heading":
+        if b.end > start and b.start < end and b.kind != "heading":
             return max(b.start, start)
     return start
 

@@ -6,10 +6,12 @@ kept); hard-wrapped lines from PDF extraction are re-joined into sentences;
 private-use bullet glyphs (U+F0B7…) and other bullet marks become "• ";
 page numbers, "intentionally left blank" pages and table rules are dropped;
 Markdown emphasis and link syntax are reduced to their text; tab-separated
-tables become one line per row with each cell labelled by its column header.
+tables become one line per row with each cell labelled by its column header;
+tables already written a row a line (pipe rows, "Label: value" lists) stay so.
 
 The cleaned text is `render(blocks)`; blocks keep their offsets into it, so
-every later stage can point back to exact characters.
+every later stage can point back to exact characters. Cleaning the cleaned
+text changes nothing (tests/test_ingest_properties.py says where it cannot).
 """
 
 from __future__ import annotations
@@ -38,9 +40,15 @@ _FURNITURE = re.compile(
     re.I,
 )
 
+_INNER_TAB = re.compile(r"\S[ \t]*\t[ \t]*\S")
+_PIPE_ROW = re.compile(r"\S \| \S|^\|.*\S.*\|$")
+_FIELD_LINE = re.compile(r"^([^\s:|•][^:|]{0,59}):\s+\S")  # "Wards: All"
+_RULE_CELL = re.compile(r"^[-–—_=:.| ]*$")  # a table rule drawn with characters: "----", ":---:"
+
 # ---- structure -------------------------------------------------------------------------------
 
 _PARA_NUMBER = re.compile(r"^(\d{1,2}(?:\.\d{1,3}){1,3})\.?\s+(?=\S)")
+_MARKED_NUMBER = re.compile(r"^(?:[-*–]|•)\s+(?=\d{1,2}(?:\.\d{1,3}){1,3}\.?\s)")  # "- 1.4 " -> "1.4 "
 _TOP_NUMBER = re.compile(r"^(\d{1,2})\.\s+(?=\S)")
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _ITEM = re.compile(r"^(?:[•\-*–]|\d{1,2}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))\s+(?=\S)")
@@ -91,10 +99,15 @@ def clean_blocks(raw: str) -> list[Block]:
     for kind, payload in _segments(lines):
         if kind == "table":
             blocks.extend(_table_blocks(payload))
+        elif kind == "rows":
+            blocks.extend(_row_blocks(payload))
         else:
-            for paragraph in _dewrap(payload):
+            for paragraph in _dewrap(_break_at_block_tags(payload)):
                 blocks.extend(_classify(paragraph))
     blocks = [b for b in blocks if b.text]
+    for block in blocks:
+        if block.kind != "row" and _PIPE_ROW.search(block.text) and not _RULE_CELL.match(block.text):
+            block.kind = "row"  # "a | b" reads as a table row wherever it came from
     _promote_numbered_headings(blocks)
     render(blocks)
     return blocks
@@ -130,42 +143,108 @@ def render(blocks: list[Block]) -> str:
 
 def _normalise_characters(raw: str) -> str:
     text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
+    # Other control characters (not tab or newline) carry nothing readable.
+    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", text)
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    # A bullet glyph (private-use font bullets such as U+F0B7 included) at a line start is a list item.
-    text = "\n".join(_LINE_BULLET.sub("• ", line) if _LINE_BULLET.match(line) else line
-                     for line in text.split("\n"))
-    text = _PRIVATE_USE.sub("", text)
-    # Other control characters (not tab or newline) carry nothing readable.
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+    text = "\n".join(_normalise_bullet(line) for line in text.split("\n"))
+    return _PRIVATE_USE.sub("", text)
+
+
+def _normalise_bullet(line: str) -> str:
+    """A bullet glyph (private-use font bullets such as U+F0B7 included) at a line start is a list item."""
+    return _LINE_BULLET.sub("• ", line) if _LINE_BULLET.match(line) else line
+
+
+def _break_at_block_tags(lines: list[str]) -> list[str]:
+    """HTML block tags left in running text ("…</p><p>…") end a paragraph, as a blank line does."""
+    out: list[str] = []
+    for line in lines:
+        if "<" not in line or not _BLOCK_TAG.search(line):
+            out.append(line)
+            continue
+        for k, piece in enumerate(_BLOCK_TAG.split(line)):
+            if k:
+                out.append("")
+            out.append(_normalise_bullet(piece.strip()))
+    return out
 
 
 def _segments(lines: list[str]):
-    """Yield ("table", rows) for tab-separated runs and ("text", lines) for the rest."""
+    """Yield ("table", lines) for tab-separated tables, ("rows", lines) for tables already written one
+    row a line (pipe rows, "Label: value" field lists), and ("text", lines) for the rest."""
     text: list[str] = []
     i = 0
+    after_table = False
     while i < len(lines):
-        if _is_table_line(lines[i]):
-            j, rows = i, []
-            while j < len(lines):
-                if _is_table_line(lines[j]):
-                    rows.append(lines[j])
-                    j += 1
-                elif not lines[j].strip() and j + 1 < len(lines) and _is_table_line(lines[j + 1]):
-                    j += 1
-                else:
-                    break
-            if text:
-                yield "text", text
-                text = []
-            yield "table", rows
-            i = j
-        else:
+        j = _tab_table_end(lines, i)
+        kind = "table"
+        if j == i and (i == 0 or after_table or not lines[i - 1].strip()):
+            j, kind = _row_run_end(lines, i), "rows"
+        after_table = j > i
+        if j == i:
             text.append(lines[i])
             i += 1
+            continue
+        if text:
+            yield "text", text
+            text = []
+        yield kind, lines[i:j]
+        i = j
     if text:
         yield "text", text
+
+
+def _tab_table_end(lines: list[str], i: int) -> int:
+    """End of the tab-separated table starting at line `i` (`i` itself if none starts there).
+
+    A table is a run of lines with tabs, at least half of them with a tab between two cells; lines
+    whose only tabs lead or trail (a row whose other cells are empty) belong to it, and one blank
+    line between rows does not end it. Lines with stray leading or trailing tabs alone are text.
+    """
+    j, rows, split = i, 0, 0
+    while j < len(lines):
+        if _is_table_line(lines[j]):
+            rows += 1
+            split += bool(_INNER_TAB.search(lines[j]))
+            j += 1
+        elif rows and not lines[j].strip() and j + 1 < len(lines) and _is_table_line(lines[j + 1]):
+            j += 1
+        else:
+            break
+    return j if split and 2 * split >= rows else i
+
+
+def _row_run_end(lines: list[str], i: int) -> int:
+    """End of a paragraph (run of non-blank lines, up to a tab-separated table) starting at `i` that
+    is a table written a row a line (`i` itself if it is not).
+
+    Such a paragraph has pipe-separated rows ("Case | Themes", Markdown "| a | b |") or short
+    "Label: value" fields ("Wards: All") in at least half its lines (more than half, if it has no
+    pipes). This is also how a rendered table reads back, so cleaning it again changes nothing.
+    """
+    j = i
+    while j < len(lines) and lines[j].strip() and (j == i or _tab_table_end(lines, j) == j):
+        j += 1
+    # The lines as they read once markup is gone, less rules and page numbers (which are dropped).
+    run = [v for v in map(_inline, lines[i:j]) if v and not _FURNITURE.match(v) and not _RULE_CELL.match(v)]
+    if not run:
+        return i
+    return j if _reads_as_rows(run) else i
+
+
+def _reads_as_rows(lines: list[str]) -> bool:
+    pipes = sum(bool(_PIPE_ROW.search(ln)) and not _RULE_CELL.match(ln) for ln in lines)  # rules are dropped
+    rows = pipes + sum(_is_field_line(ln) for ln in lines)
+    return bool(pipes and 2 * rows >= len(lines) or len(lines) >= 2 and 2 * rows > len(lines))
+
+
+def _is_field_line(line: str) -> bool:
+    """A "Label: value" line whose label is short (six words at most, as in a two-column table)."""
+    m = _FIELD_LINE.match(line)
+    return bool(m) and len(m.group(1).split()) <= 6 and not m.group(1).endswith((".", "!", "?", ";")) \
+        and not _starts_structure(line)
 
 
 def _is_table_line(line: str) -> bool:
@@ -175,34 +254,44 @@ def _is_table_line(line: str) -> bool:
 # ---- paragraphs ------------------------------------------------------------------------------
 
 def _dewrap(lines: list[str]) -> list[str]:
-    """Re-join hard-wrapped lines into paragraphs; one string per paragraph."""
+    """Re-join hard-wrapped lines into paragraphs; one string per paragraph.
+
+    Decisions look at what each line reads as once inline markup is gone (`_inline`), so that
+    the cleaned text, read again, is joined and split the same way.
+    """
     content = [ln.strip() for ln in lines]
-    nonblank = [ln for ln in content if ln and not _FURNITURE.match(ln)]
+    views = [_inline(ln) if ln else "" for ln in content]
+    nonblank = [v for v in views if v and not _FURNITURE.match(v)]
     wrapped = _looks_hard_wrapped(nonblank)
     width = _typical_width(nonblank) if wrapped else 0
     paragraphs: list[str] = []
-    current = last_line = ""
+    current = last_view = ""
     blank_run = 0
-    for line in content:
-        if not line:
+    for line, view in zip(content, views):
+        if not view:
             blank_run += 1
             continue
-        if _FURNITURE.match(line):
+        if _FURNITURE.match(view):
             continue
-        if current and _continues(current, last_line, line, blank_run, wrapped, width):
-            if current.endswith("-") and len(current) > 1 and current[-2].isalpha() and line[:1].islower():
+        if current and _continues(current, _tail_view(current), last_view, view, blank_run, wrapped, width):
+            if current.endswith("-") and len(current) > 1 and current[-2].isalpha() and view[:1].islower():
                 current += line  # "multi-" + "agency": keep the hyphen, drop the break
             else:
-                current += " " + line
+                current += " " + _MARKED_NUMBER.sub("", line)
         else:
             if current:
                 paragraphs.append(current)
             current = line
-        last_line = line
+        last_view = view
         blank_run = 0
     if current:
         paragraphs.append(current)
     return paragraphs
+
+
+def _tail_view(paragraph: str) -> str:
+    """How the end of a growing paragraph reads without markup (its last 400 characters suffice)."""
+    return _inline(paragraph if len(paragraph) <= 400 else paragraph[-400:])
 
 
 def _looks_hard_wrapped(lines: list[str]) -> bool:
@@ -219,14 +308,21 @@ def _typical_width(lines: list[str]) -> int:
     return lengths[int(len(lengths) * 0.75)] if lengths else 80
 
 
-def _continues(current: str, last_line: str, line: str, blank_run: int, wrapped: bool, width: int) -> bool:
-    if current.startswith("#") or blank_run > 3:
+def _continues(raw_current: str, current: str, last_line: str, line: str, blank_run: int,
+               wrapped: bool, width: int) -> bool:
+    if raw_current.startswith("#") or not current:
+        return False
+    # "…set out in paragraphs 1.11 to" + "1.14 and the…": a number that finishes a sentence (also
+    # when a converter dressed the number as a list item: "- 1.14 and the…").
+    number = bool(_PARA_NUMBER.match(_MARKED_NUMBER.sub("", line)))
+    # A lower-case start (or such a number) continues a sentence however many blank lines (a page
+    # break) came between; anything else after a wide gap starts afresh.
+    if blank_run > 3 and not (line[:1].islower() or line[:1] in ",;)%" or number):
         return False
     last_word = current.rsplit(" ", 1)[-1].lower()
     dangling = current.endswith((",", "-", "–", "&", "/")) or last_word in _FUNCTION_WORDS
     if _starts_structure(line):
-        # "…set out in paragraphs 1.11 to" + "1.14 and the…": a number that finishes a sentence.
-        return dangling and bool(_PARA_NUMBER.match(line)) and not current.endswith(_TERMINAL)
+        return dangling and number and not current.endswith(_TERMINAL)
     first = line[:1]
     if current.endswith(_TERMINAL):
         if wrapped and first.isupper() and last_line.endswith(".") and len(last_line) >= 0.9 * width:
@@ -250,24 +346,27 @@ def _starts_structure(line: str) -> bool:
 # ---- blocks ----------------------------------------------------------------------------------
 
 def _classify(paragraph: str) -> list[Block]:
-    m = _MD_HEADING.match(paragraph)
-    if m:
-        return [Block("heading", _inline(m.group(2)), level=len(m.group(1)))]
-    text = paragraph
-    kind = "paragraph"
-    bullet = re.match(r"^(?:[-*–]|•)\s+", text)
-    if bullet:
-        text = text[bullet.end():]
-        kind = "item"
-    # HTML paragraphs inside one line are separate paragraphs.
-    if _BLOCK_TAG.search(text):
-        pieces = [p for p in re.split(_BLOCK_TAG, text) if p.strip()]
+    # HTML paragraphs inside one line (a table cell) are separate paragraphs.
+    if "<" in paragraph and _BLOCK_TAG.search(paragraph):
+        pieces = [p for p in re.split(_BLOCK_TAG, paragraph) if p.strip()]
         if len(pieces) > 1:
             out: list[Block] = []
             for piece in pieces:
                 out.extend(_classify(piece.strip()))
             return out
-    text = _inline(text)
+    # Structure is read from the text as it reads without markup, as it will read once cleaned.
+    text = _inline(paragraph)
+    if not text or _FURNITURE.match(text):
+        return []
+    m = _MD_HEADING.match(text)
+    if m:
+        title = re.sub(r"^(?:(?:[-*–]|•)\s+)+", "", m.group(2))  # "# - Title": the marker is not the title
+        return [] if _FURNITURE.match(title) else [Block("heading", title, level=len(m.group(1)))]
+    kind = "paragraph"
+    bullet = re.match(r"^(?:[-*–]|•)\s+", text)
+    if bullet:
+        text = text[bullet.end():]
+        kind = "item"
     if not text:
         return []
     number = None
@@ -347,7 +446,20 @@ def _is_titleish(text: str) -> bool:
 
 
 def _inline(text: str) -> str:
-    """Reduce inline markup to text and collapse spaces."""
+    """Reduce inline markup to text and collapse spaces.
+
+    Applied until nothing changes, so markup that was escaped twice ("&amp;amp;", "&lt;b&gt;") is
+    gone too and cleaning the cleaned text changes nothing.
+    """
+    for _ in range(8):
+        reduced = _inline_once(text)
+        if reduced == text:
+            break
+        text = reduced
+    return text
+
+
+def _inline_once(text: str) -> str:
     text = _BLOCK_TAG.sub(" ", text)
     text = _ANY_TAG.sub("", text)
     text = re.sub(r"\[([^\[\]]*)\]\((?:[^()\s]*|[^()]*)\)", r"\1", text)  # [text](url) -> text
@@ -356,11 +468,29 @@ def _inline(text: str) -> str:
     text = text.replace("**", "")
     text = re.sub(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])", r"\1", text)
     text = html.unescape(text) if "&" in text else text
-    text = _ANY_TAG.sub("", text) if "<" in text and "&lt;" not in text else text
     return " ".join(text.split())
 
 
 # ---- tables ----------------------------------------------------------------------------------
+
+def _row_blocks(lines: list[str]) -> list[Block]:
+    """A table written one row a line: a Markdown table (it has a "|---|" row under its header) is read
+    as a table, its cells labelled by the header; other rows stand as written."""
+    lines = [ln.strip() for ln in lines]
+    rows = [r for r in lines if (v := _inline(r)) and not _FURNITURE.match(v) and not _RULE_CELL.match(v)]
+    framed = all(len(r) > 1 and r.startswith("|") and r.endswith("|") for r in rows)
+    if framed and len(rows) > 1 and any(_is_markdown_delimiter(r) for r in lines):
+        blocks = _table_blocks(["\t".join(c.strip() for c in r[1:-1].split("|")) for r in rows])
+        if blocks and all(b.kind == "row" for b in blocks) and _reads_as_rows([b.text for b in blocks]):
+            return blocks
+    return [Block("row", _inline(r)) for r in rows]
+
+
+def _is_markdown_delimiter(line: str) -> bool:
+    """The row under a Markdown table's header: "|---|:---:|"."""
+    cells = line.strip().strip("|").split("|")
+    return line.startswith("|") and all(re.fullmatch(r"\s*:?-+:?\s*", c) for c in cells)
+
 
 def _table_blocks(lines: list[str]) -> list[Block]:
     raw_rows: list[list[str]] = []
@@ -368,7 +498,8 @@ def _table_blocks(lines: list[str]) -> list[Block]:
         cells = [c.strip() for c in line.split("\t")]
         while cells and not _inline(cells[-1]):
             cells.pop()
-        if not cells or all(not _inline(c) or _FURNITURE.match(_inline(c)) for c in cells):
+        if not cells or all(not _inline(c) or _FURNITURE.match(_inline(c)) or _RULE_CELL.match(_inline(c))
+                            for c in cells):
             continue
         if raw_rows and not _inline(cells[0]):
             # A row with an empty first cell continues the row above (a cell split over pages).
@@ -404,16 +535,19 @@ def _table_blocks(lines: list[str]) -> list[Block]:
                 if not cell:
                     continue
                 label = labels[k] if k < len(labels) else ""
-                parts.append(f"{label}: {cell}" if label and label != cell else cell)
+                labelled = not label or label == cell or cell.startswith(f"{label}:")  # labelled by the reader
+                parts.append(cell if labelled else f"{label}: {cell}")
             if parts:
                 blocks.append(Block("row", " | ".join(parts)))
-    elif width == 2 and all(len(r[0].split()) <= 6 for r in rows if r):
+    elif width == 2 and len(rows) > 1 and all(len(r[0].split()) <= 6 for r in rows if r):
+        # A two-column label table ("Wards | All") reads as fields: "Wards: All".
         for r in rows:
-            cells = [c for c in r if c]
-            blocks.append(Block("row", ": ".join(cells) if len(r) == 2 and r[0] and r[1] else " | ".join(cells)))
-    else:
-        for r in rows:
-            blocks.append(Block("row", " | ".join(c for c in r if c)))
+            field = f"{r[0]}: {r[1]}" if len(r) == 2 and r[0] and r[1] else ""
+            blocks.append(Block("row", field if _is_field_line(field) else " | ".join(c for c in r if c)))
+    blocks = [b for b in blocks if b.text]
+    if not blocks or not _reads_as_rows([b.text for b in blocks]):
+        # Rows that would read back as running text keep their cells apart with " | ".
+        blocks = [Block("row", " | ".join(c for c in r if c)) for r in rows]
     return [b for b in blocks if b.text]
 
 
