@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +24,10 @@ from server import free_port
 
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
-    binary = shutil.which("oxigraph")
+    # The server is a console script of a dev dependency: next to this interpreter, even when its
+    # bin directory is not on PATH (as under `.venv/bin/python -m pytest`).
+    beside = Path(sys.executable).parent / "oxigraph"
+    binary = str(beside) if beside.exists() else shutil.which("oxigraph")
     assert binary, "the oxigraph server is missing: it is a test dependency (pip install oxigraph)"
     port = free_port()
     process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
