@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,14 +43,27 @@ class BuildReport:
         return not self.skipped
 
 
-def cached_similarity(settings: Settings):
-    """`similarity(texts, others)` for extraction, reusing (and filling) the embedding cache."""
+def cached_similarity(settings: Settings, chunks: Sequence[Chunk] | None = None,
+                      chunk_vectors: np.ndarray | None = None):
+    """`similarity(texts, others)` for extraction, reusing (and filling) the embedding cache.
+
+    Args:
+        settings: the embedding model and cache folder.
+        chunks: the build's chunks, with `chunk_vectors` (rows aligned): when `texts` are exactly these
+            chunks' embedding texts, their vectors are used as they are instead of read back from the cache.
+        chunk_vectors: the vectors just written for `chunks` (e.g. vectors.npy memory-mapped).
+    """
     embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
 
     def similarity(texts: Sequence[str], others: Sequence[str]) -> np.ndarray:
         cache = EmbeddingCache(cache_path(settings))
         try:
-            left, _ = embed_with_cache(embedder, list(texts), cache)
+            # Reading a million chunk vectors back from SQLite took minutes and a second copy in memory.
+            if chunk_vectors is not None and chunks is not None and len(texts) == len(chunks) \
+                    and all(t == c.embedding_text() for t, c in zip(texts, chunks)):
+                left = chunk_vectors
+            else:
+                left, _ = embed_with_cache(embedder, list(texts), cache)
             right, _ = embed_with_cache(embedder, list(others), cache)
         finally:
             cache.close()
@@ -79,7 +91,8 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     ntriples.unlink()
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
-    (version / FINDINGS_FILE).write_text(json.dumps(findings.to_dict(), ensure_ascii=False), encoding="utf-8")
+    with (version / FINDINGS_FILE).open("w", encoding="utf-8") as handle:
+        findings.write_json(handle)  # streamed: neither a dict copy of all findings nor the whole text in memory
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
             "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),
@@ -112,23 +125,31 @@ def build_knowledge_base(corpus: str | Path | None = None, settings: Settings | 
 
 
 def write_version(root: Path, ingested: IngestResult, settings: Settings, progress: Progress,
-                  timings: dict[str, float] | None = None) -> BuildReport:
+                  timings: dict[str, float] | None = None, vectors: np.ndarray | None = None) -> BuildReport:
     """Write a complete new version from documents and chunks, and publish it.
 
     Embeddings come from the cache where the text is unchanged, so only new text is encoded;
     indexes, findings and the graph are derived afresh, so nothing of a replaced or removed
     document can linger. The caller holds the writer lock.
+
+    Args:
+        vectors: precomputed chunk vectors (rows aligned with `ingested.chunks`) used instead of
+            embedding, e.g. by the scale benchmark, where encoding a million chunks would take a day.
     """
     timings = dict(timings or {})
     with new_version(root) as version:
         t = time.perf_counter()
         write_corpus(version, ingested.documents, ingested.chunks)
         timings["store"] = time.perf_counter() - t
-        index = build_indexes(version, ingested.chunks, settings, progress)
+        index = build_indexes(version, ingested.chunks, settings, progress, vectors=vectors)  # vectors: scale benchmark hook
+        vectors = None  # the rows are in vectors.npy now; do not hold them through extraction
         timings.update(embed=index.seconds_embed, index=index.seconds_dense + index.seconds_lexical)
         progress.note("Extracting reviews, themes, actions and organisations")
         t = time.perf_counter()
-        findings = extract_findings(ingested.documents, ingested.chunks, similarity=cached_similarity(settings))
+        # The chunk vectors just written, memory-mapped: extraction's theme similarity needs no cache read-back.
+        chunk_vectors = np.load(version / "vectors.npy", mmap_mode="r")
+        similarity = cached_similarity(settings, ingested.chunks, chunk_vectors)
+        findings = extract_findings(ingested.documents, ingested.chunks, similarity=similarity)
         timings["extract"] = time.perf_counter() - t
         progress.note("Writing the knowledge graph")
         stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}

@@ -8,8 +8,9 @@ that become the last segment of stable IRIs.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+import json
+from dataclasses import asdict, dataclass, field, fields
+from typing import IO, Any
 
 
 @dataclass
@@ -126,6 +127,21 @@ class Findings:
     def to_dict(self) -> dict[str, Any]:
         """Everything, for saving in the knowledge base (`from_dict` reads it back)."""
         return asdict(self)
+
+    def write_json(self, handle: IO[str]) -> None:
+        """Write `json.dumps(self.to_dict(), ensure_ascii=False)` to a text file, one finding at a time.
+
+        The same text, without holding a dict copy of every finding (GBs at a million chunks) at once.
+        """
+        handle.write("{")
+        for number, part in enumerate(fields(self)):
+            handle.write(f"{', ' if number else ''}{json.dumps(part.name)}: [")
+            for index, item in enumerate(getattr(self, part.name)):
+                if index:
+                    handle.write(", ")
+                handle.write(json.dumps(asdict(item), ensure_ascii=False))
+            handle.write("]")
+        handle.write("}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Findings":

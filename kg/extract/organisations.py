@@ -161,8 +161,12 @@ def find_organisations(documents: Iterable[Document], gazetteer: list[GazetteerE
     detected_matcher = LabelMatcher((d.id, label, label == d.label)
                                     for d in detected.values() for label in [d.label, d.acronym, *d.alt_labels]
                                     if label)
+    # Grouped by document once: filtering and removing in the whole list per document was O(n²) at scale.
+    live: dict[str, list[OrganisationMention]] = defaultdict(list)
+    for mention in mentions:
+        live[mention.doc].append(mention)
     for document in documents:
-        doc_mentions = [m for m in mentions if m.doc == document.doc]
+        doc_mentions = list(live[document.doc])
         for hit in detected_matcher.find(document.text):
             inside = [m for m in doc_mentions if hit.start <= m.start and m.end <= hit.end]
             crossing = [m for m in doc_mentions if m.start < hit.end and hit.start < m.end and m not in inside]
@@ -170,8 +174,9 @@ def find_organisations(documents: Iterable[Document], gazetteer: list[GazetteerE
                 continue
             # The detected name is longer than the gazetteer names inside it: it is what the text names.
             for mention in inside:
-                mentions.remove(mention)
-            mentions.append(OrganisationMention(document.doc, hit.start, hit.end, hit.key))
+                live[document.doc].remove(mention)
+            live[document.doc].append(OrganisationMention(document.doc, hit.start, hit.end, hit.key))
+    mentions = [m for doc_mentions in live.values() for m in doc_mentions]
 
     by_org: dict[str, list[OrganisationMention]] = defaultdict(list)
     for mention in sorted(mentions, key=lambda m: (m.doc, m.start)):

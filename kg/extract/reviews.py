@@ -150,6 +150,12 @@ class ReviewIndex:
         for doc_mentions in self._mentions.values():
             doc_mentions.sort(key=lambda m: m.start)
         self._patterns = {r.id: mention_pattern(r.label) for r in reviews}
+        # Types each review is named with, gathered once (scanning every mention per question was O(n²) at scale).
+        self._types: dict[str, set[str]] = defaultdict(set)
+        for doc_mentions in self._mentions.values():
+            for mention in doc_mentions:
+                if mention.type:
+                    self._types[mention.review].add(mention.type)
 
     def mentions(self, doc: str) -> list[ReviewMention]:
         """Every mention of a known review in a document, in text order."""
@@ -229,8 +235,7 @@ class ReviewIndex:
     def _types_seen(self, review_id: str) -> set[str]:
         review = self.reviews[review_id]
         seen = {review.type} if review.type else set()
-        return seen | {m.type for doc_mentions in self._mentions.values() for m in doc_mentions
-                       if m.review == review_id and m.type}
+        return seen | self._types.get(review_id, set())
 
 
 def mention_pattern(label: str) -> re.Pattern:
@@ -266,14 +271,17 @@ def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
             candidate.mentions.append(mention)
         all_mentions.extend(m for _, _, m in found)
         known = {m.review: candidates[m.review].label for _, _, m in found}
-        all_mentions.extend(_later_mentions(document, known, all_mentions))
+        # Only this document's mentions can collide with its later ones (all of them made this O(n²) at scale).
+        all_mentions.extend(_later_mentions(document, known, [m for _, _, m in found]))
 
     index_mentions = [m for m in all_mentions if m.review in candidates]
-    reviews = [_merge(review_id, candidate, type_matcher, documents, locator)
+    texts = {d.doc: d.text for d in documents}  # once, not once per review (O(reviews × documents) at scale)
+    reviews = [_merge(review_id, candidate, type_matcher, texts, locator)
                for review_id, candidate in candidates.items()]
     index = ReviewIndex(documents, reviews, locator, type_matcher, index_mentions)
+    by_id = {r.id: r for r in reviews}  # once, not once per document (O(reviews × documents) at scale)
     for document in documents:
-        _add_statuses(document, index, reviews, type_matcher, locator)
+        _add_statuses(document, index, by_id, type_matcher, locator)
     for review in reviews:
         review.evidence.sort(key=lambda e: (e.doc, e.start))
     return sorted(reviews, key=lambda r: r.id), index
@@ -410,7 +418,7 @@ def _status_rank(status: str) -> int:
     return 1
 
 
-def _merge(review_id: str, candidate: _Candidate, type_matcher: ReviewTypeMatcher, documents: list[Document],
+def _merge(review_id: str, candidate: _Candidate, type_matcher: ReviewTypeMatcher, texts: dict[str, str],
            locator: EvidenceLocator) -> ReviewFinding:
     """One finding from all establishing mentions of a review: the most specific type, the latest status."""
     mentions = sorted(candidate.mentions, key=lambda m: (m.doc, m.start))
@@ -424,7 +432,6 @@ def _merge(review_id: str, candidate: _Candidate, type_matcher: ReviewTypeMatche
     alt_labels = list(dict.fromkeys(
         m.surface for m in mentions
         if m.surface and m.surface.lower() != candidate.label.lower() and not re.search(r"\b[A-Z]{5,}\b", m.surface)))
-    texts = {d.doc: d.text for d in documents}
     evidence = [locator.evidence(m.doc, *_evidence_span(texts[m.doc], m)) for m in mentions]
     by_table = any(m.from_table for m in mentions)
     confidence = 0.95 if by_table or len(mentions) > 1 else 0.85
@@ -463,15 +470,13 @@ def _evidence_span(text: str, mention: ReviewMention) -> tuple[int, int]:
     return mention.start, mention.end
 
 
-def _add_statuses(document: Document, index: ReviewIndex, reviews: list[ReviewFinding],
+def _add_statuses(document: Document, index: ReviewIndex, by_id: dict[str, ReviewFinding],
                   type_matcher: ReviewTypeMatcher, locator: EvidenceLocator) -> None:
     """Status, year and a type upgrade ("taken forward as a local CSPR") from sentences about a review."""
     text = document.text
-    by_id = {r.id: r for r in reviews}
+    # Filled only for the reviews this document speaks of (all reviews per document was O(n²) at scale);
+    # the others' statuses would only be written back unchanged.
     current: dict[str, tuple[int, int, str]] = {}
-    for review in reviews:
-        if review.status:
-            current[review.id] = (_status_rank(review.status), 1, review.status)
     for sentence in sentences(text):
         body = text[sentence.start:sentence.end]
         type_hits = type_matcher.find(text, sentence.start, sentence.end)
@@ -485,6 +490,8 @@ def _add_statuses(document: Document, index: ReviewIndex, reviews: list[ReviewFi
             continue
         for review_id in in_scope:
             review = by_id[review_id]
+            if review_id not in current and review.status:
+                current[review_id] = (_status_rank(review.status), 1, review.status)
             forward = _TAKEN_FORWARD.search(body)
             if forward:
                 upgraded = [h.key for h in type_hits if h.start >= sentence.start + forward.end() - 1]

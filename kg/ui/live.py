@@ -29,6 +29,9 @@ from kg.ui import plots
 
 KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
 NETWORK_CACHE_SIZE = 64
+# Columns the heatmap draws at most: past this a picture is unreadable, and with the national picture's
+# thousands of reviews it would be gigapixels (minutes and GBs to draw) before the server could answer.
+HEATMAP_MAX_REVIEWS = 30
 
 
 @dataclass
@@ -114,6 +117,23 @@ def newest_first(documents: list[DocumentInfo]) -> list[DocumentInfo]:
     return dated + sorted((d for d in documents if not d.date), key=lambda d: d.title.lower())
 
 
+def heatmap_matrix(matrix: ThemeReviewMatrix, most: int = HEATMAP_MAX_REVIEWS) -> ThemeReviewMatrix:
+    """The grid the heatmap draws: all of it while the reviews fit, else the `most` reviews that raised the
+    most themes (kept in the grid's date order) and the themes they raised."""
+    if len(matrix.reviews) <= most:
+        return matrix
+    raised = [0] * len(matrix.reviews)
+    for row in matrix.counts:
+        for j, value in enumerate(row):
+            if value:
+                raised[j] += 1
+    keep = sorted(sorted(range(len(matrix.reviews)), key=lambda j: (-raised[j], j))[:most])
+    rows = [(theme, [row[j] for j in keep]) for theme, row in zip(matrix.themes, matrix.counts)]
+    rows = [(theme, counts) for theme, counts in rows if any(counts)]
+    return ThemeReviewMatrix(themes=[t for t, _ in rows], reviews=[matrix.reviews[j] for j in keep],
+                             counts=[c for _, c in rows])
+
+
 def write_theme_csv(summaries: list[ThemeSummary], path: Path) -> Path:
     """The theme table as CSV: what the Themes page shows, for a spreadsheet."""
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -160,7 +180,8 @@ class LiveKnowledgeBase:
         matrix = theme_review_matrix(findings)
         folder = self._folder / kb.version.name
         folder.mkdir(parents=True, exist_ok=True)
-        heatmap = plots.heatmap_png(matrix, {s.id for s in summaries if s.gap}, folder / "theme-review-heatmap.png")
+        heatmap = plots.heatmap_png(heatmap_matrix(matrix), {s.id for s in summaries if s.gap},
+                                    folder / "theme-review-heatmap.png")
         return Views(kb=kb, findings=findings, network=findings_network(findings), summaries=summaries,
                      matrix=matrix, documents=newest_first(kb.documents()), folder=folder,
                      heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"))
