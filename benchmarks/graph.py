@@ -12,8 +12,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from common import ROOT, machine, markdown_table, timer, write_section
 
 from kg.extract import extract_findings

@@ -22,7 +22,6 @@ import argparse
 import gc
 import json
 import os
-import resource
 import shutil
 import signal
 import statistics
@@ -314,7 +313,7 @@ def stage_build(work: Path, size: int) -> dict:
     version = current_version(root)
     parts = {k: v for k, v in parts.items()}
     disk = {name: folder_size(version / name) if (version / name).is_dir() else (version / name).stat().st_size
-            for name in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.json")}
+            for name in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.jsonl")}
     nt_mb = None
     return {"documents": len(ingested.documents), "chunks": n, "real_vector_rows": real_rows,
             "timings": {k: round(v, 2) for k, v in report.timings.items()},
@@ -645,7 +644,7 @@ def stage_startup(work: Path, size: int) -> dict:
     with timer(steps, "entity_choices"):
         entities = views.entity_choices()
     out["steps_s"] = {k: round(v, 2) for k, v in steps.items()}
-    out["findings_mb"] = round((kb.path / "findings.json").stat().st_size / 1e6, 1)
+    out["findings_mb"] = round((kb.path / "findings.jsonl").stat().st_size / 1e6, 1)
     out["entity_choices"] = len(entities)
     out["reviews_in_matrix"] = len(matrix.reviews)
     return out
@@ -788,8 +787,9 @@ def render_report(work: Path, sizes: list[int], sample: dict) -> str:
         row("reviews · actions · theme mentions", lambda d: f"{d['build']['stats']['reviews']:,} · {d['build']['stats']['actions']:,} · {d['build']['stats']['theme_mentions']:,}"),
         row("peak RSS per build phase (MB): ingest / index / extract / graph",
             lambda d: " / ".join(str(d["build"]["rss_peaks_mb"].get(k, "—")) for k in ("ingest", "store+index", "extract", "graph"))),
-        row("disk (MB): corpus.sqlite / vectors / dense / bm25 / graph / findings.json",
-            lambda d: " / ".join(f"{d['build']['disk_mb'][k]:,.0f}" for k in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.json"))),
+        row("disk (MB): corpus.sqlite / vectors / dense / bm25 / graph / findings",
+            lambda d: " / ".join(f"{d['build']['disk_mb'].get(k, d['build']['disk_mb'].get(k.removesuffix('l'), 0)):,.0f}"
+                                for k in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.jsonl"))),
         row("knowledge base on disk (MB)", lambda d: f"{d['build']['kb_mb']:,.0f}"),
         row("dense exact (flat): p50 / p95 ms, 1 thread [derived]", lambda d: "{p50_1t} / {p95_1t}".format(**d["dense"]["rows"][0])),
         row("dense HNSW best: params, recall@10, p95 ms (1 thread) [derived]",
@@ -817,10 +817,10 @@ def render_report(work: Path, sizes: list[int], sample: dict) -> str:
         row("kg serve: first /api/ask answers (s)", lambda d: d["serve"]["first_ask_s"]),
         row("kg serve: UI page (s · kB) · server peak RSS (MB)",
             lambda d: f"{d['serve']['ui_page_s']} · {d['serve']['ui_page_kb']:,} · {d['serve']['server_peak_rss_mb']:,}"),
-        row("  start-up parts (s): imports / findings.json parse / heatmap / network",
+        row("  start-up parts (s): imports / findings parse / heatmap / network",
             lambda d: " / ".join(str(x) for x in (d["startup"]["imports_s"], d["startup"]["steps_s"]["load_findings"],
                                                   d["startup"]["steps_s"]["heatmap"], d["startup"]["steps_s"]["network"]))),
-        row("  findings.json (MB) · parsed (MB RSS) · entity drop-down choices",
+        row("  findings (MB) · parsed (MB RSS) · entity drop-down choices",
             lambda d: f"{d['startup']['findings_mb']:,} · {d['startup']['findings_rss_mb']:,} · {d['startup']['entity_choices']:,}"),
         row("peak RSS of any stage (MB)", lambda d: f"{max(v['peak_rss_mb'] for k, v in d.items() if v and k != 'serve'):,}"),
         row("load average during the build (1/5/15 min)", lambda d: d["build"]["load_before"] + " → " + d["build"]["load_after"]),

@@ -74,7 +74,7 @@ def cached_similarity(settings: Settings, chunks: Sequence[Chunk] | None = None,
 
 def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
                       timings: dict[str, float], settings: Settings) -> dict[str, int]:
-    """Write findings.json, the Oxigraph store and the chunk links of one version."""
+    """Write the findings (JSON Lines), the Oxigraph store and the chunk links of one version."""
     t = time.perf_counter()
     # Streamed to a file and bulk-loaded, so graph size is bounded by disk, not memory.
     ntriples = version / "graph.nt"
@@ -92,7 +92,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
     with (version / FINDINGS_FILE).open("w", encoding="utf-8") as handle:
-        findings.write_json(handle)  # streamed: neither a dict copy of all findings nor the whole text in memory
+        findings.write_jsonl(handle)
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
             "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),

@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Graph Store Protocol endpoint of the external store, where builds push the graph (graph_store=remote)."),
     Setting("remote_graph", "",
             "Named graph in the external store for this knowledge base (empty: the default graph)."),
+    Setting("remote_auth", "",
+            "user:password for HTTP basic authentication at the external store (Fuseki, GraphDB), if it asks; "
+            "best given as KG_REMOTE_AUTH rather than written in kg.toml."),
     Setting("host", "127.0.0.1", "Address `kg serve` binds to."),
     Setting("port", 7860, "Port `kg serve` listens on."),
     Setting("access_token", "",

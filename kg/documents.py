@@ -51,8 +51,11 @@ class Document:
 
 
 @dataclass
-class Chunk:
-    """A passage of a document: `document.text[start:end] == text`."""
+class Passage:
+    """A span of a document with its provenance: `document.text[start:end] == text`.
+
+    The shape shared by chunks, search results and an answer's evidence, so each can be cited alike.
+    """
 
     doc: str
     chunk_id: str
@@ -60,6 +63,12 @@ class Chunk:
     start: int
     end: int
     section: list[str]
+
+
+@dataclass
+class Chunk(Passage):
+    """A passage as chunking cut it: the unit that is embedded, indexed and cited."""
+
     paragraphs: list[str] = field(default_factory=list)
     ordinal: int = 0
 

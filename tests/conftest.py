@@ -53,6 +53,14 @@ def ingested():
 
 
 @pytest.fixture(scope="session")
+def northshire():
+    """A short realistic review summary from another area (not in the corpus): (document, chunks)."""
+    from kg.ingest import ingest_file
+
+    return ingest_file(DATA / "northshire_cspr_summary.md")
+
+
+@pytest.fixture(scope="session")
 def kb_settings(tmp_path_factory):
     """Settings pointing at a knowledge base built once from the real corpus."""
     from kg.build import build_knowledge_base

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,7 @@ from kg.extract.evidence import EvidenceLocator
 from kg.extract.organisations import find_organisations
 from kg.extract.reviews import find_reviews
 from kg.extract.scheme import load_scheme
-from kg.ingest import ingest_file
 
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def _actions(documents, chunks):
@@ -30,8 +27,8 @@ def corpus_actions(ingested):
 
 
 @pytest.fixture(scope="module")
-def northshire_actions():
-    document, chunks = ingest_file(DATA / "northshire_cspr_summary.md")
+def northshire_actions(northshire):
+    document, chunks = northshire
     return _actions([document], chunks)
 
 

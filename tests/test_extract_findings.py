@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from kg.extract import extract_findings
-from kg.ingest import ingest_file
 
-DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -22,8 +20,8 @@ def findings(ingested):
 
 
 @pytest.fixture(scope="module")
-def northshire_findings():
-    document, chunks = ingest_file(DATA / "northshire_cspr_summary.md")
+def northshire_findings(northshire):
+    document, chunks = northshire
     return extract_findings([document], chunks)
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from kg.extract.evidence import EvidenceLocator
 from kg.extract.organisations import find_organisations, spells
 from kg.extract.scheme import load_scheme
-from kg.ingest import ingest_file
 
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def _organisations(documents, chunks):
@@ -25,8 +22,8 @@ def corpus_orgs(ingested):
 
 
 @pytest.fixture(scope="module")
-def northshire_orgs():
-    document, chunks = ingest_file(DATA / "northshire_cspr_summary.md")
+def northshire_orgs(northshire):
+    document, chunks = northshire
     return _organisations([document], chunks)
 
 

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from kg.extract.evidence import EvidenceLocator
 from kg.extract.reviews import find_reviews
 from kg.extract.scheme import load_scheme
-from kg.ingest import ingest_file
 
-DATA = Path(__file__).resolve().parent / "data"
 ANNUAL_REPORT = "004_46dafe67aed78039.txt"
 
 
@@ -27,8 +24,8 @@ def corpus_reviews(ingested):
 
 
 @pytest.fixture(scope="module")
-def northshire_reviews():
-    document, chunks = ingest_file(DATA / "northshire_cspr_summary.md")
+def northshire_reviews(northshire):
+    document, chunks = northshire
     return _reviews([document], chunks)[0]
 
 

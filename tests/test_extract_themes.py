@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,9 +10,7 @@ from kg.extract.evidence import EvidenceLocator
 from kg.extract.reviews import find_reviews
 from kg.extract.scheme import load_scheme
 from kg.extract.themes import find_theme_mentions, link_review_themes, theme_matcher
-from kg.ingest import ingest_file
 
-DATA = Path(__file__).resolve().parent / "data"
 
 
 def _review_themes(documents, chunks):
@@ -31,11 +28,6 @@ def _review_themes(documents, chunks):
 @pytest.fixture(scope="module")
 def corpus_links(ingested):
     return _review_themes(ingested.documents, ingested.chunks)
-
-
-@pytest.fixture(scope="module")
-def northshire():
-    return ingest_file(DATA / "northshire_cspr_summary.md")
 
 
 @pytest.fixture(scope="session")

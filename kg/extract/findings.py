@@ -128,33 +128,30 @@ class Findings:
         """Everything, for saving in the knowledge base (`from_dict` reads it back)."""
         return asdict(self)
 
-    def write_json(self, handle: IO[str]) -> None:
-        """Write `json.dumps(self.to_dict(), ensure_ascii=False)` to a text file, one finding at a time.
+    def write_jsonl(self, handle: IO[str]) -> None:
+        """Write every finding as one JSON line, `[kind, fields]` (`read_jsonl` reads them back).
 
-        The same text, without holding a dict copy of every finding (GBs at a million chunks) at once.
+        One finding at a time: no dict copy of all findings (GBs at a million chunks) is ever held, and a
+        reader parses line by line, so a server loading a large knowledge base keeps answering meanwhile
+        (one `json.loads` of the whole file would hold the interpreter for tens of seconds).
         """
-        handle.write("{")
-        for number, part in enumerate(fields(self)):
-            handle.write(f"{', ' if number else ''}{json.dumps(part.name)}: [")
-            for index, item in enumerate(getattr(self, part.name)):
-                if index:
-                    handle.write(", ")
-                handle.write(json.dumps(asdict(item), ensure_ascii=False))
-            handle.write("]")
-        handle.write("}")
+        for part in fields(self):
+            for item in getattr(self, part.name):
+                handle.write(json.dumps([part.name, asdict(item)], ensure_ascii=False))
+                handle.write("\n")
+
+    @classmethod
+    def read_jsonl(cls, handle: IO[str]) -> "Findings":
+        findings = cls()
+        for line in handle:
+            if line.strip():
+                kind, data = json.loads(line)
+                getattr(findings, kind).append(_FROM_DICT[kind](data))
+        return findings
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Findings":
-        return cls(
-            reviews=[ReviewFinding(**{**r, "evidence": [Evidence(**e) for e in r["evidence"]]}) for r in data["reviews"]],
-            themes=[Theme(**t) for t in data["themes"]],
-            theme_mentions=[ThemeMention(**{**m, "evidence": _evidence(m["evidence"])}) for m in data["theme_mentions"]],
-            review_themes=[ReviewTheme(**{**rt, "evidence": [Evidence(**e) for e in rt["evidence"]]})
-                           for rt in data["review_themes"]],
-            actions=[ActionFinding(**{**a, "evidence": _evidence(a["evidence"])}) for a in data["actions"]],
-            organisations=[OrganisationFinding(**{**o, "mentions": [Evidence(**e) for e in o["mentions"]]})
-                           for o in data["organisations"]],
-        )
+        return cls(**{kind: [_FROM_DICT[kind](item) for item in data.get(kind, [])] for kind in _FROM_DICT})
 
     def to_export(self) -> dict[str, Any]:
         """The `kg export --format findings` JSON (DESIGN.md), with human labels."""
@@ -179,3 +176,14 @@ class Findings:
                                "in_gazetteer": o.in_gazetteer, "mentions": len(o.mentions)}
                               for o in self.organisations if o.mentions],
         }
+
+
+# How each kind of finding is rebuilt from its saved dict (nested evidence becomes Evidence again).
+_FROM_DICT: dict[str, Any] = {
+    "reviews": lambda r: ReviewFinding(**{**r, "evidence": [Evidence(**e) for e in r["evidence"]]}),
+    "themes": lambda t: Theme(**t),
+    "theme_mentions": lambda m: ThemeMention(**{**m, "evidence": _evidence(m["evidence"])}),
+    "review_themes": lambda rt: ReviewTheme(**{**rt, "evidence": [Evidence(**e) for e in rt["evidence"]]}),
+    "actions": lambda a: ActionFinding(**{**a, "evidence": _evidence(a["evidence"])}),
+    "organisations": lambda o: OrganisationFinding(**{**o, "mentions": [Evidence(**e) for e in o["mentions"]]}),
+}

@@ -8,12 +8,14 @@ graph shared by several knowledge bases or teams.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import BNode, Graph, Literal, URIRef
 
@@ -45,22 +47,31 @@ def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
 class RemoteBackend:
     name = "remote"
 
-    def __init__(self, query_url: str, store_url: str | None = None, graph: str | None = None, timeout: float = 60):
+    def __init__(self, query_url: str, store_url: str | None = None, graph: str | None = None, timeout: float = 60,
+                 auth: str | None = None):
         if not query_url:
             raise ConfigError("graph_store = remote needs remote_query_url (the store's SPARQL query endpoint)")
+        if auth and ":" not in auth:
+            raise ConfigError("remote_auth must be user:password")
         self.query_url = query_url
         self.store_url = store_url
         self.graph = graph or None
         self.timeout = timeout
+        self._authorization = "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii") if auth else None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RemoteBackend":
         return cls(settings.remote_query_url, settings.remote_store_url or None, settings.remote_graph or None,
-                   timeout=max(30.0, float(settings.sparql_timeout) * 3))
+                   timeout=max(30.0, float(settings.sparql_timeout) * 3), auth=settings.remote_auth or None)
 
-    def _post(self, url: str, data: bytes, content_type: str, accept: str, method: str = "POST") -> bytes:
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"Content-Type": content_type, "Accept": accept})
+    def _post(self, url: str, data: bytes | BinaryIO, content_type: str, accept: str, method: str = "POST",
+              length: int | None = None) -> bytes:
+        headers = {"Content-Type": content_type, "Accept": accept}
+        if length is not None:
+            headers["Content-Length"] = str(length)  # a file body is streamed, not read into memory
+        if self._authorization:
+            headers["Authorization"] = self._authorization
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return response.read()
@@ -100,7 +111,8 @@ class RemoteBackend:
             raise ConfigError("graph_store = remote needs remote_store_url (the store's Graph Store Protocol endpoint)")
         target = {"graph": self.graph} if self.graph else {"default": ""}
         url = f"{self.store_url}?{urllib.parse.urlencode(target)}"
-        self._post(url, ntriples.read_bytes(), "application/n-triples", "*/*", method="PUT")
+        with ntriples.open("rb") as body:  # streamed: the national graph is gigabytes of N-Triples
+            self._post(url, body, "application/n-triples", "*/*", method="PUT", length=ntriples.stat().st_size)
 
     def triple_count(self) -> int:
         outcome = self.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", 1, {})

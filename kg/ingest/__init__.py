@@ -13,7 +13,7 @@ from kg.errors import IngestError
 from kg.ingest.chunk import build_sections, chunk_blocks
 from kg.ingest.clean import clean_blocks, render
 from kg.ingest.metadata import MANIFEST_NAME, DocumentMeta, infer_metadata, read_manifest
-from kg.ingest.readers import SUPPORTED_SUFFIXES, read_document
+from kg.ingest.readers import read_document
 
 __all__ = ["IngestResult", "corpus_files", "ingest_corpus", "ingest_file", "file_sha256"]
 

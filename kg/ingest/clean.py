@@ -31,7 +31,7 @@ _LINE_BULLET = re.compile(rf"^[ \t]*(?:[-*][ \t]+)?(?:[\ue000-\uf8ff]|[{_BULLET_
 # Formatting tags seen in converted documents; anything else in angle brackets stays as text.
 _TAG_NAMES = ("p|div|span|u|b|i|em|strong|font|ul|ol|li|br|hr|sup|sub|a|table|thead|tbody|tr|td|th|"
               "h[1-6]|img|section|article|blockquote|small|big|center|s|strike|del|ins|mark|abbr|cite|code|pre|col|colgroup")
-_BLOCK_TAG = re.compile(rf"</?(?:p|div|li|ul|ol|br|hr|tr|table|h[1-6]|section|article|blockquote)\b[^<>]*>", re.I)
+_BLOCK_TAG = re.compile(r"</?(?:p|div|li|ul|ol|br|hr|tr|table|h[1-6]|section|article|blockquote)\b[^<>]*>", re.I)
 _ANY_TAG = re.compile(rf"</?(?:{_TAG_NAMES})\b[^<>]*/?>", re.I)
 
 _FURNITURE = re.compile(

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.config import Settings, load_settings
+from kg.documents import Passage
 from kg.errors import QueryError
 from kg.extract.findings import ActionFinding, Evidence, Findings
 from kg.extract.scheme import load_scheme
@@ -56,15 +57,9 @@ MAX_PASSAGES = 4
 
 
 @dataclass
-class AnswerEvidence:
+class AnswerEvidence(Passage):
     """A cited passage: a search result plus the exact quote(s) that support the answer."""
 
-    doc: str
-    chunk_id: str
-    text: str
-    start: int
-    end: int
-    section: list[str]
     score: float
     title: str = ""
     date: str | None = None

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from kg.config import Settings, load_settings
+from kg.documents import Passage
 from kg.errors import QueryError
 from kg.index.dense import DenseIndex
 from kg.index.embed import Embedder
@@ -35,15 +36,9 @@ class SearchFilters:
 
 
 @dataclass
-class SearchResult:
-    """A passage with its provenance: `document.text[start:end] == text`."""
+class SearchResult(Passage):
+    """A passage found by search, with its fused score and the rank each leg gave it."""
 
-    doc: str
-    chunk_id: str
-    text: str
-    start: int
-    end: int
-    section: list[str]
     score: float
     ranks: dict[str, int] = field(default_factory=dict)
     title: str = ""

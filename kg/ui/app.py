@@ -51,7 +51,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
     """
     handlers = Handlers(settings, sparql)
     handlers.warm_up()
-    first = handlers.load_page()
+    first = handlers.first_page()
     examples = handlers.example_choices()
     first_example = examples[0][1] if examples else None
 

@@ -74,6 +74,7 @@ class Handlers:
         self.sparql = sparql or SparqlService(settings.kb, settings)
         self._nonce = itertools.count(1)
         self._downloads = Path(tempfile.mkdtemp(prefix="kg-ui-downloads-"))
+        self.views_ready = threading.Event()
 
     def warm_up(self) -> threading.Thread:
         """Start what the first question and the first SPARQL query would otherwise wait for, in the background."""
@@ -81,6 +82,11 @@ class Handlers:
         def work() -> None:
             try:
                 self.live.views()
+            except Exception:  # noqa: BLE001 - the page's load shows the error
+                log.debug("UI warm-up failed", exc_info=True)
+            finally:
+                self.views_ready.set()
+            try:
                 open_asker(self.settings.kb, self.settings).theme_vectors()
                 self.sparql.run("ASK { ?s ?p ?o }")
             except Exception:  # noqa: BLE001 - warming is best effort; the real request reports any error
@@ -122,6 +128,20 @@ class Handlers:
     def document_table(self, views: Views) -> pd.DataFrame:
         return pd.DataFrame([[d.title, d.date or "undated", d.body or "", d.kind or "", d.words, d.chunks, d.sections,
                               d.doc] for d in views.documents], columns=DOCUMENT_COLUMNS)
+
+    def first_page(self, wait: float = 2.0):
+        """What the page is built with: the views when they are ready within `wait` seconds, else a
+        placeholder that the page's load event fills in.
+
+        A large knowledge base takes longer than that to open (findings, heatmap, network); the server
+        should answer HTTP and SPARQL meanwhile rather than wait for the UI's pictures.
+        """
+        if self.views_ready.wait(wait):
+            return self.load_page()
+        notice = ('<div class="kg-header"><h1>kg</h1><span class="kg-sub">Opening the knowledge base: '
+                  "this page fills in when it is ready.</span></div>")
+        return (notice, "", None, None, None, gr.update(choices=[]), gr.update(choices=[]), None,
+                gr.update(choices=[]))
 
     def load_page(self):
         """Everything a fresh page shows, from the live version.
