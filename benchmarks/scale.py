@@ -760,7 +760,7 @@ def render_report(work: Path, sizes: list[int], sample: dict) -> str:
         for s in sizes:
             try:
                 value = fn(r[s])
-            except (KeyError, TypeError, IndexError, ZeroDivisionError, StopIteration):
+            except (KeyError, TypeError, IndexError, ValueError, ZeroDivisionError, StopIteration):
                 value = "—"
             values.append("—" if value is None else value)
         return [label] + values
