@@ -828,7 +828,7 @@ def render_report(work: Path, sizes: list[int], sample: dict) -> str:
     parts = [f"""## Scale (benchmarks/scale.py)
 
 The national picture — every safeguarding partnership in England, a few thousand reports, ~1M chunks — on
-one machine. Machine: {machine()}. Other engineers' tests ran at the same time: the load averages are
+one machine. Machine: {machine()}. Other work shared the machine during some runs: the load averages are
 recorded next to the build. Corpus: synthetic partnership reports made of the real corpus's sentences and
 headings (benchmarks/synthetic.py), ingested and chunked by the product; knowledge bases built by
 `kg.build.write_version`.

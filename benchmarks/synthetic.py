@@ -15,7 +15,7 @@ review summaries made of the real corpus's own sentences and section headings, r
 Everything is deterministic: document `i` depends only on (seed, i), so a corpus of 100K chunks is
 the first documents of the 1M-chunk corpus, and generation can stop and resume.
 
-    python benchmarks/synthetic.py --chunks 10000 --out /tmp/synthetic     # writes .txt files + manifest.csv
+    python benchmarks/synthetic.py --chunks 10000 --out synthetic-corpus    # writes .txt files + manifest.csv
 
 Documents are chunked by the product's own ingest (kg.ingest.ingest_file), so "chunks" here are
 exactly what `kg build` would make of the same files.
