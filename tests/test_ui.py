@@ -298,22 +298,23 @@ def test_sparql_example_runs_and_downloads_as_csv(visit):
     visit.screenshot("ui-sparql.png")
 
 
-def test_sparql_errors_are_plain_messages(visit):
-    visit.tab("SPARQL")
+def _run_typed_query(visit, query: str) -> None:
+    """Replace the editor's text with `query`, as a person would, and press Run."""
     editor = visit.page.locator("#kg-sparql-query .cm-content")
     editor.click()
     visit.page.keyboard.press("Control+A")
     visit.page.keyboard.press("Delete")
-    editor.type("DELETE WHERE { ?s ?p ?o }")
+    editor.type(query)
     visit.page.locator("#kg-run-sparql").click()
+
+
+def test_sparql_errors_are_plain_messages(visit):
+    visit.tab("SPARQL")
+    _run_typed_query(visit, "DELETE WHERE { ?s ?p ?o }")
     visit.page.wait_for_selector("#kg-sparql-status .kg-error")
     message = visit.page.locator("#kg-sparql-status").inner_text()
     assert "read-only" in message and "Traceback" not in message
-    editor.click()
-    visit.page.keyboard.press("Control+A")
-    visit.page.keyboard.press("Delete")
-    editor.type("SELECT ?s WHERE { ?s ?p }")
-    visit.page.locator("#kg-run-sparql").click()
+    _run_typed_query(visit, "SELECT ?s WHERE { ?s ?p }")
     visit.page.wait_for_selector("#kg-sparql-status .kg-error:has-text('malformed')")
     assert not visit.page.locator("#kg-sparql-csv").is_visible()
 
