@@ -2,7 +2,7 @@
 
     python benchmarks/ask.py       # builds a knowledge base, prints the tables, updates benchmarks/RESULTS.md
 
-Scores come from the gold set's own scorer (../shared/eval/score.py ask). A theme
+Scores come from the gold set's own scorer (kg's scorer (kg/evaluate.py) ask). A theme
 question "names every gold review" when the answer text contains the label of each
 dev review that the gold set links to the question's theme.
 """
@@ -17,7 +17,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from common import EVAL, ROOT, machine, markdown_table, p50, percentile, scorer, write_section
+from common import GOLD, ROOT, machine, markdown_table, p50, percentile, scorer, write_section
 
 from kg.build import build_knowledge_base
 from kg.config import load_settings
@@ -40,7 +40,7 @@ def gold_theme_of(question: str, gold: dict, score) -> str | None:
 
 
 def main() -> int:
-    gold = json.loads((EVAL / "dev.json").read_text(encoding="utf-8"))
+    gold = json.loads((GOLD / "dev.json").read_text(encoding="utf-8"))
     score = scorer()
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(kb=str(Path(folder) / "kb"))
@@ -59,7 +59,7 @@ def main() -> int:
                 start = time.perf_counter()
                 asker.ask(query["q"])
                 latencies.append(time.perf_counter() - start)
-        hit = score._hit_share(runs, gold)
+        hit = score.score_ask(runs, gold)["evidence_hit@5"]
 
         theme_rows, named = [], 0
         theme_questions = [q for q in gold["queries"] if q["kind"] == "theme"]
@@ -98,7 +98,7 @@ def main() -> int:
     print(summary, themes, http, sep="\n\n")
     write_section("ask", f"""## Ask and SPARQL over HTTP (benchmarks/ask.py)
 
-{len(gold['queries'])} dev questions, evidence scored with `../shared/eval/score.py ask`. Machine: {machine()}.
+{len(gold['queries'])} dev questions, evidence scored with `kg's scorer (kg/evaluate.py) ask`. Machine: {machine()}.
 Run: `python benchmarks/ask.py`.
 
 {summary}

@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-EVAL = SHARED / "eval"
+GOLD = ROOT / "benchmarks" / "gold"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 
 sys.path.insert(0, str(ROOT))
@@ -23,11 +22,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def scorer():
-    """The gold set's scorer module (../shared/eval/score.py): the only scorer benchmarks use."""
-    sys.path.insert(0, str(EVAL))
-    import score  # noqa: PLC0415
+    """kg's scorer (kg/evaluate.py, what `kg eval` runs): the only scorer benchmarks use."""
+    from kg import evaluate
 
-    return score
+    return evaluate
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 Ingests corpus/, runs `extract_findings` with the real embedding model's similarity,
 writes the findings JSON to a temporary file and scores it with the gold set's own
-scorer (`../shared/eval/score.py extraction FILE --json`); there is no second scorer.
+scorer (`kg's scorer (kg/evaluate.py) extraction FILE --json`); there is no second scorer.
 
     python benchmarks/extraction.py                    # prints the tables, updates benchmarks/RESULTS.md
     python benchmarks/extraction.py --no-embeddings    # labels only (seconds, not minutes)
@@ -18,7 +18,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from common import EVAL, ROOT, machine, markdown_table, peak_rss_mb, timer, write_section
+from common import GOLD, ROOT, machine, markdown_table, peak_rss_mb, timer, write_section
 
 from kg.config import load_settings
 from kg.extract import extract_findings
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-embeddings", action="store_true", help="theme mentions from labels only")
     parser.add_argument("--theme-threshold", type=float, default=None,
                         help="similarity threshold for embedding theme mentions (default: setting theme_similarity)")
-    parser.add_argument("--gold", default=str(EVAL / "dev.json"))
+    parser.add_argument("--gold", default=str(GOLD / "dev.json"))
     args = parser.parse_args(argv)
 
     settings = load_settings()
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         write_section("extraction", "\n".join([
             "## Extraction (benchmarks/extraction.py)",
             "",
-            f"Gold: `{Path(args.gold).name}`, scored with `../shared/eval/score.py extraction`. "
+            f"Gold: `{Path(args.gold).name}`, scored with `kg's scorer (kg/evaluate.py) extraction`. "
             f"Embeddings: {'off' if similarity is None else settings.embedding_model}. Machine: {machine()}. "
             "Run: `python benchmarks/extraction.py`.",
             "",

@@ -1,6 +1,6 @@
 """Retrieval quality and speed: kg's bm25, dense and hybrid against a naive RAG baseline, in one run.
 
-Quality is scored by the gold set's own scorer (../shared/eval/score.py) on the
+Quality is scored by the gold set's own scorer (kg's scorer (kg/evaluate.py)) on the
 dev queries. The naive baseline is what a generic retriever gives: fixed
 200-word windows (step 150) over the raw files, no cleaning, bm25s with English
 stop words, the same embedding model, plain RRF (k=60).
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import (EVAL, ROOT, folder_size, machine, markdown_table, p50, peak_rss_mb, percentile, scorer,
+from common import (GOLD, ROOT, folder_size, machine, markdown_table, p50, peak_rss_mb, percentile, scorer,
                     timer, write_section)
 
 from kg.build import build_knowledge_base
@@ -77,7 +77,7 @@ def cold_query_seconds(kb: Path, query: str, repeats: int = 3) -> list[float]:
 
 
 def main() -> None:
-    gold = json.loads((EVAL / "dev.json").read_text(encoding="utf-8"))
+    gold = json.loads((GOLD / "dev.json").read_text(encoding="utf-8"))
     queries = [q["q"] for q in gold["queries"]]
     score = scorer()
     t: dict[str, float] = {}
@@ -134,7 +134,7 @@ def main() -> None:
     print(speed_table)
     write_section("retrieval", f"""## Retrieval (benchmarks/retrieval.py)
 
-{len(queries)} dev queries from `../shared/eval/dev.json`, scored with `../shared/eval/score.py`.
+{len(queries)} dev queries from `benchmarks/gold/dev.json`, scored with `kg's scorer (kg/evaluate.py)`.
 Embedding model: {searcher.embedder.name}. Machine: {machine()}. Run: `python benchmarks/retrieval.py`.
 
 {quality}

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common import EVAL, ROOT, folder_size, machine, markdown_table, peak_rss_mb, percentile, timer, write_section
+from common import GOLD, ROOT, folder_size, machine, markdown_table, peak_rss_mb, percentile, timer, write_section
 
 STAGES = ("corpus", "build", "dense", "bm25", "search", "graph", "serve", "startup")
 SEED = 7
@@ -144,7 +144,7 @@ def corpus_dir(work: Path) -> Path:
 
 
 def dev_queries() -> list[str]:
-    return [q["q"] for q in json.loads((EVAL / "dev.json").read_text())["queries"]]
+    return [q["q"] for q in json.loads((GOLD / "dev.json").read_text())["queries"]]
 
 
 # ---- real sample and derived vectors ------------------------------------------------------------

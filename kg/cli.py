@@ -446,6 +446,39 @@ def export(
         sys.stdout.write(text)
 
 
+@app.command("eval")
+@friendly_errors
+def eval_(
+    gold: Annotated[Path, typer.Option("--gold", help="Gold set in the development schema "
+                                                       "(e.g. benchmarks/gold/dev.json).")],
+    mode: Annotated[list[str] | None, typer.Option(help="search, ask or extraction (repeatable; default all).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """Score the knowledge base against a gold set: search, ask and extraction.
+
+    Write a gold set for your own reports and questions (the schema of benchmarks/gold/dev.json)
+    to measure kg on them.
+    """
+    import json
+
+    from kg.evaluate import MODES, evaluate
+    from kg.kb import KnowledgeBase
+
+    with KnowledgeBase(kb) as base:
+        report = evaluate(base, gold, mode or MODES, _settings(kb))
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"kg against {gold.name}")
+    for col in ("measure", "value"):
+        table.add_column(col)
+    for kind, values in report.scores.items():
+        shown = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in values.items())
+        table.add_row(kind, shown)
+    out.print(table)
+
+
 def _print_graph_analytics(base) -> None:
     from kg.graph.analytics import connected_partners, theme_cooccurrence, themes_by_reviews
     from kg.query.findings import load_findings

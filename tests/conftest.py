@@ -11,8 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
-SHARED = ROOT.parent / "shared"
-EVAL = SHARED / "eval"
+GOLD = ROOT / "benchmarks" / "gold"
 DATA = Path(__file__).resolve().parent / "data"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -31,17 +30,16 @@ def shared_embedding_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def gold() -> dict:
-    """The development gold set (../shared/eval/dev.json)."""
-    return json.loads((EVAL / "dev.json").read_text(encoding="utf-8"))
+    """The development gold set, kept in the repo (benchmarks/gold/dev.json)."""
+    return json.loads((GOLD / "dev.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
 def scorer():
-    """The gold set's own scorer module (../shared/eval/score.py)."""
-    sys.path.insert(0, str(EVAL))
-    import score  # noqa: PLC0415
+    """kg's scorer (kg/evaluate.py), which agrees with the gold set's reference scorer (tests/test_evaluate.py)."""
+    from kg import evaluate
 
-    return score
+    return evaluate
 
 
 @pytest.fixture(scope="session")

@@ -118,7 +118,7 @@ def test_theme_questions_name_the_gold_reviews(asker, gold):
 
 def test_dev_questions_have_a_gold_passage_in_the_top_five_evidence(asker, gold, scorer):
     runs = [asker.ask(q["q"]).to_dict() for q in gold["queries"]]
-    share = scorer._hit_share(runs, gold)
+    share = scorer.score_ask(runs, gold)["evidence_hit@5"]
     assert share >= 0.85
 
 
