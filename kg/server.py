@@ -25,6 +25,7 @@ from kg.query.sparql import GRAPH_FORMATS, SELECT_FORMATS, SparqlService, exampl
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
 VOCABULARY = {"ontology.ttl": "kg.ttl", "themes.ttl": "themes.ttl", "organisations.ttl": "organisations.ttl",
+              "gazetteer-national.ttl": "gazetteer-national.ttl",
               "shapes.ttl": "shapes.ttl"}
 _ACCEPT = {
     "application/sparql-results+json": "json", "application/json": "json", "text/csv": "csv",

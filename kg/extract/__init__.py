@@ -62,8 +62,8 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
 
     locator = EvidenceLocator(documents, chunks)
     organisations, organisation_index = find_organisations(documents, entries, locator)
-    reviews, review_index = find_reviews(documents, type_list, locator)
-    assign_partnerships(reviews, organisation_index)
+    reviews, review_index = find_reviews(documents, type_list, locator, theme_list)
+    assign_partnerships(reviews, organisation_index, documents)
     mentions = find_theme_mentions(documents, chunks, theme_list, locator, similarity, theme_threshold)
     review_themes = link_review_themes(documents, reviews, review_index, theme_list, locator)
     actions = find_actions(documents, review_index, organisation_index, theme_list, locator)

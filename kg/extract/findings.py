@@ -41,8 +41,10 @@ class ReviewFinding:
     """A case review named in the corpus.
 
     `type` is a review-type concept id (cspr, rapid-review, serious-case-review,
-    learning-review, safeguarding-adults-review, domestic-homicide-review,
-    national-review); `status` is free text such as "CSPR underway" or "published".
+    learning-review, thematic-review, safeguarding-adults-review, domestic-homicide-review,
+    child-practice-review, national-review, …); `status` is one of commissioned, in progress,
+    completed, published, not published; `year_basis` says what `year` is the year of
+    (published, completed, commissioned or incident), as the text states it.
     """
 
     id: str
@@ -50,7 +52,10 @@ class ReviewFinding:
     type: str | None
     status: str | None = None
     year: int | None = None
+    year_basis: str | None = None
     partnership: str | None = None  # organisation id
+    area: str | None = None  # the area a repository listing files it under
+    taken_forward_as: str | None = None  # a later review type ("a rapid review taken forward as a CSPR")
     alt_labels: list[str] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     method: str = ""
@@ -81,16 +86,26 @@ class ReviewTheme:
 
 @dataclass
 class ActionFinding:
-    """Something done in response to learning: a protocol, form, training, policy…"""
+    """What a review asked for (a recommendation) or what was done in response to learning (an action taken).
+
+    Recommendations and actions taken are kept apart; an action taken `responds_to` the
+    recommendations it answers when the text links them ("R2", "in response to recommendation 2").
+    Theme-level activity (an awareness campaign) is an action taken with themes and no reviews.
+    """
 
     id: str
     text: str  # a short description (the action clause)
-    evidence: Evidence  # the sentence that states it
-    kind: str = "other"  # protocol, form, training, policy, audit, role, meeting, guidance, system, other
+    evidence: Evidence  # the sentence, list item or table row that states it
+    kind: str = "action taken"  # "recommendation" or "action taken"
+    category: str = "other"  # protocol, form, training, policy, audit, role, meeting, guidance, system, other
     reviews: list[str] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
-    organisations: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)  # owners
     year: int | None = None
+    date: str | None = None  # due or completion date, as the text gives it
+    status: str | None = None  # completed, in progress, not started, overdue … (action plans)
+    number: str | None = None  # a recommendation's number ("3", "R2")
+    responds_to: list[str] = field(default_factory=list)  # ids of recommendations an action answers
     method: str = ""
     confidence: float = 0.0
 
@@ -105,6 +120,7 @@ class OrganisationFinding:
     alt_labels: list[str] = field(default_factory=list)
     kind: str = "organisation"  # organisation or unit (a service or team within one)
     parent: str | None = None
+    category: str | None = None  # health, police, local authority, education, voluntary, national, partnership …
     in_gazetteer: bool = True
     mentions: list[Evidence] = field(default_factory=list)
     method: str = ""
@@ -162,20 +178,30 @@ class Findings:
             | {m.theme for m in self.theme_mentions}
         return {
             "reviews": [{"label": r.label, "type": r.type, "status": r.status, "year": r.year,
+                         "year_basis": r.year_basis, "partnership": orgs.get(r.partnership, r.partnership),
+                         "area": r.area, "taken_forward_as": r.taken_forward_as, "alt_labels": r.alt_labels, "documents": _documents(r.evidence),
                          "evidence": [asdict(e) for e in r.evidence]} for r in self.reviews],
             "themes": [{"label": t.label, "alt_labels": t.alt_labels} for t in self.themes if t.id in used_themes],
             "review_themes": [{"review": reviews.get(rt.review, rt.review), "theme": themes.get(rt.theme, rt.theme),
                                "method": rt.method, "confidence": rt.confidence,
                                "evidence": [asdict(e) for e in rt.evidence]} for rt in self.review_themes],
             "actions": [{"text": a.text, "quote": a.evidence.quote, "doc": a.evidence.doc, "kind": a.kind,
+                         "category": a.category, "status": a.status, "date": a.date, "number": a.number,
+                         "responds_to": a.responds_to,
                          "reviews": [reviews.get(r, r) for r in a.reviews],
                          "themes": [themes.get(t, t) for t in a.themes],
                          "organisations": [orgs.get(o, o) for o in a.organisations],
                          "confidence": a.confidence, "evidence": asdict(a.evidence)} for a in self.actions],
             "organisations": [{"label": o.label, "alt_labels": [x for x in [o.acronym, *o.alt_labels] if x],
-                               "in_gazetteer": o.in_gazetteer, "mentions": len(o.mentions)}
+                               "category": o.category, "in_gazetteer": o.in_gazetteer, "mentions": len(o.mentions),
+                               "documents": _documents(o.mentions)}
                               for o in self.organisations if o.mentions],
         }
+
+
+def _documents(evidence: list[Evidence]) -> list[str]:
+    """The documents a list of evidence comes from, in order of first appearance."""
+    return list(dict.fromkeys(e.doc for e in evidence))
 
 
 # How each kind of finding is rebuilt from its saved dict (nested evidence becomes Evidence again).

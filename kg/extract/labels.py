@@ -21,6 +21,7 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?|&")
 # Between two words of a label: any run of spaces, hyphens, dashes, slashes, quotes
@@ -37,7 +38,7 @@ _EQUIVALENT_WORDS = {
 }
 
 
-_WORD_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9&]{1,2}")
+_WORD_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9&]{1,3}")
 
 
 def _first_word_variants(word: str) -> set[str]:
@@ -126,23 +127,30 @@ class LabelMatcher:
     """
 
     def __init__(self, labels: Iterable[tuple[str, str, bool]], keep_capitals: bool = True):
-        self._entries: list[tuple[str, str, bool, re.Pattern]] = []
+        self._entries: list[tuple[str, str, bool]] = []
+        self._keep_capitals = keep_capitals
+        self._patterns: dict[int, re.Pattern] = {}  # compiled on first use: most labels never meet their first word
         self._cache: dict[str, tuple[list[LabelHit], list[int]]] = {}
-        self._by_prefix: dict[str, list[tuple[str, str, bool, re.Pattern]]] = {}
+        self._by_prefix: dict[str, list[int]] = {}
         seen: set[tuple[str, str]] = set()
         for key, label, pref in labels:
             label = label.strip()
             if not label or (key, label) in seen or not _TOKEN.search(label):
                 continue
             seen.add((key, label))
-            entry = (key, label, pref, re.compile(label_pattern(label, keep_capitals)))
-            self._entries.append(entry)
+            self._entries.append((key, label, pref))
             first = _TOKEN.search(label).group(0).lower()
             for variant in _first_word_variants(first):
-                self._by_prefix.setdefault(variant[:2], []).append(entry)
+                self._by_prefix.setdefault(variant[:3], []).append(len(self._entries) - 1)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def _pattern(self, index: int) -> re.Pattern:
+        pattern = self._patterns.get(index)
+        if pattern is None:
+            pattern = self._patterns[index] = re.compile(label_pattern(self._entries[index][1], self._keep_capitals))
+        return pattern
 
     def find_all(self, text: str, start: int = 0, end: int | None = None) -> list[LabelHit]:
         """Every hit in text[start:end], overlapping ones included, in text order."""
@@ -159,10 +167,11 @@ class LabelMatcher:
             # Try only the labels whose first word starts like the word at hand (a few per word, not all).
             for word in _WORD_START.finditer(text):
                 lowered = word.group(0).lower()
-                for prefix in {lowered[:2], lowered[:1]}:
-                    for key, label, pref, pattern in self._by_prefix.get(prefix, ()):
-                        match = pattern.match(text, word.start())
+                for prefix in {lowered[:3], lowered[:2], lowered[:1]}:
+                    for index in self._by_prefix.get(prefix, ()):
+                        match = self._pattern(index).match(text, word.start())
                         if match:
+                            key, label, pref = self._entries[index]
                             hits.append(LabelHit(match.start(), match.end(), key, label, pref))
             hits.sort(key=lambda h: (h.start, -(h.end - h.start)))
             cached = (hits, [h.start for h in hits])
@@ -187,3 +196,14 @@ def _longest_first(hits: list[LabelHit]) -> Iterator[LabelHit]:
             continue
         taken.append(hit)
     yield from sorted(taken, key=lambda h: h.start)
+
+
+@lru_cache(maxsize=16)
+def _shared_matcher(labels: tuple[tuple[str, str, bool], ...], keep_capitals: bool) -> LabelMatcher:
+    return LabelMatcher(labels, keep_capitals)
+
+
+def shared_matcher(labels: Iterable[tuple[str, str, bool]], keep_capitals: bool = True) -> LabelMatcher:
+    """A LabelMatcher built once per process for the same labels: compiling a national gazetteer's
+    few thousand patterns takes seconds, and every extraction, question and test would repeat it."""
+    return _shared_matcher(tuple(labels), keep_capitals)

@@ -22,63 +22,35 @@ from dataclasses import dataclass
 from kg.documents import Document
 from kg.extract.evidence import EvidenceLocator
 from kg.extract.findings import OrganisationFinding
-from kg.extract.labels import LabelHit, LabelMatcher, is_acronym, normalise
+from kg.extract.labels import LabelHit, LabelMatcher, is_acronym, normalise, shared_matcher
+from kg.extract.rules import load_rules
 from kg.extract.scheme import GazetteerEntry
 from kg.namespaces import slugify
 
+RULES = load_rules("organisations")
 # Nouns that end the name of a body (not of a plan, programme or document).
-ORG_HEADS = ("Trust", "Trusts", "Partnership", "Partnerships", "Council", "Board", "Service", "Services", "Group",
-             "Panel", "Team", "Teams", "Hub", "Authority", "Agency", "Foundation", "Charity", "Commission", "Police",
-             "Constabulary", "Unit", "Network", "Alliance", "Association", "Society", "Federation", "Inspectorate",
-             "Directorate", "Department", "Office", "Institute", "College", "University", "Company", "CIC", "CiC",
-             "Ltd", "Limited", "Consortium", "Collaborative", "Healthcare")
-# Heads that name a part of a body (a team, a panel) rather than a body in its own right.
-UNIT_HEADS = {"Team", "Teams", "Panel", "Group", "Hub", "Unit", "Service", "Services", "Network", "Forum"}
-# Heads that also name places (a hospital, a centre): enough to accept a defined acronym, not a bare name.
-PLACE_HEADS = ("Centre", "Center", "Hospital", "Clinic", "School", "Academy", "Homes", "Housing")
-# A name holding one of these words is a post, a document or an event, not a body.
-ROLE_WORDS = {"Head", "Heads", "Member", "Members", "Leader", "Director", "Directors", "Chair", "Chairs", "Lead",
-              "Leads", "Manager", "Managers", "Assistant", "Deputy", "Cabinet", "Councillor", "Cllr", "Executive",
-              "Minister", "Commissioner"}
-DOCUMENT_WORDS = {"Report", "Reports", "Review", "Reviews", "Agenda", "Plan", "Plans", "Strategy", "Programme",
-                  "Charges", "Rent", "Rents", "Budget", "Minutes", "Item", "Framework", "Act", "Order", "Orders",
-                  "Regulations", "Guidance", "Policy", "Protocol", "Procedures", "Under", "Annual", "Inspection",
-                  "Assessment"}
-_MONTHS = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December", "Spring", "Summer", "Autumn", "Winter", "Over", "During"}
-# Words that on their own make a generic description rather than a name ("Local Authority", "Partnership Board").
-GENERIC_WORDS = {
-    "local", "authority", "authorities", "council", "councils", "service", "services", "team", "teams", "group",
-    "groups", "board", "boards", "panel", "panels", "partnership", "partnerships", "safeguarding", "children",
-    "childrens", "child", "health", "social", "care", "multi", "agency", "agencies", "the", "national", "police",
-    "partners", "partner", "sub", "leadership", "management", "strategic", "executive", "senior", "project",
-    "steering", "working", "task", "finish", "improvement", "community", "family", "families", "adult", "adults",
-    "young", "people", "peoples", "education", "learning", "quality", "assurance", "performance", "review",
-    "operational", "joint", "corporate", "practice", "trust", "foundation", "unit", "hub", "centre", "network",
-    "forum", "commission", "office", "department", "and", "of", "for", "in", "on", "a", "an", "our", "this",
-    "that", "these", "their", "its", "new", "all", "each", "every", "other", "relevant", "specialist", "specific",
-    "designated", "named", "nhs", "borough", "county", "city", "district", "area", "region", "regional",
-    "statutory", "voluntary", "charity", "charities", "provider", "providers", "school", "schools", "hospital",
-    "hospitals", "clinic", "public", "protection", "housing", "homes", "mental", "wellbeing", "emergency",
-    "specialists", "duty", "assessment", "intervention", "planning", "support", "response", "front", "door",
-    "early", "help", "years", "youth", "justice", "offending", "exploitation", "missing", "edge", "contextual",
-    "to", "with", "by", "from", "at", "as", "&", "inter", "cross", "whole", "system", "systems", "workforce",
-    "development", "training", "safety", "safer", "communities", "victims", "victim", "women", "girls",
-}
+ORG_HEADS = tuple(RULES.terms("org_heads"))
+UNIT_HEADS = set(RULES.terms("unit_heads"))
+PLACE_HEADS = tuple(RULES.terms("place_heads"))
+ROLE_WORDS = set(RULES.terms("role_words"))
+DOCUMENT_WORDS = set(RULES.terms("document_words"))
+_MONTHS = set(RULES.terms("months"))
+GENERIC_WORDS = {w for rule in RULES.rules("generic_words") for w in rule.pattern.split("|")}
+CATEGORIES = [(rule.value, re.compile(rule.pattern)) for rule in RULES.rules("categories")]
+_APPOSITIVE = RULES.pattern("appositives", flags=0)
+_PLACE_SERVICES = RULES.pattern("place_services", flags=0)
+# Proper names before an appositive: up to five capitalised words ("Safe Harbour Quillington").
+_PROPER_RUN = re.compile(r"(?:(?<=[\s(\"“‘])|^)(?P<name>[A-Z][A-Za-z'’\-]+(?:[ \t]+(?:of|and|&|for)?[ \t]*[A-Z][A-Za-z'’\-]+){0,4})(?=[ \t]*[,(])")
 _NAME_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*)"
 _CONNECTOR = r"(?:of|for|and|&)"
 _NAME_RUN = rf"{_NAME_WORD}(?:[ ]+(?:{_NAME_WORD}|[0-9]+|{_CONNECTOR}(?=[ ]+[A-Z0-9])))*"
 _ACRONYM_DEFINITION = re.compile(rf"(?P<name>{_NAME_RUN})[ ]+\((?P<acronym>[A-Z][A-Za-z0-9&\-]{{1,11}})\)")
 _HEADED_NAME = re.compile(rf"(?<![A-Za-z0-9'’\-])(?P<name>{_NAME_RUN}[ ]+(?:{'|'.join(ORG_HEADS)}))(?![A-Za-z0-9'’\-])"
                           r"(?![ ]+(?:Manager|Leader|Lead|Member|Chair|Officer|Director)s?\b)")
-_PARTNERSHIP_CUE = re.compile(
-    r"\b(?:partnership|partnerships|partnered|collaboration|collaborating|contract|contracted|commissioned|"
-    r"funding|funded|grant)\b[^.;:\n]{0,60}?\b(?:with|from|by)\s+(?:the\s+)?")
+_PARTNERSHIP_CUE = RULES.pattern("partnership_cues", flags=0)
 _LISTED_NAME = re.compile(r"(?:[A-Z][A-Za-z'’]*(?:-[A-Z][A-Za-z]*)?|[A-Z]{2,}(?:-[A-Z]{2,})?)"
                           r"(?:[ ]+(?:[A-Z][A-Za-z'’]*(?:-[A-Z][A-Za-z]*)?|[A-Z]{2,}|(?:of|for|&|the)(?=[ ]+[A-Z])))*")
-_LEADING_DETERMINERS = {"The", "This", "That", "These", "Those", "Our", "Their", "Its", "A", "An", "All", "Each",
-                        "Every", "Both", "Any", "New", "Further", "Across", "Within", "For", "From", "Under", "With",
-                        "Partners", "Colleagues", "At", "In", "On", "By", "To", "As", "If", "When", "Since", "While"}
+_LEADING_DETERMINERS = set(RULES.terms("leading_words"))
 
 
 @dataclass(frozen=True)
@@ -128,9 +100,14 @@ class OrganisationIndex:
         return None
 
 
+def category_of(name: str) -> str | None:
+    """The category a body's name suggests (health, police, local authority …), or None."""
+    return next((category for category, pattern in CATEGORIES if pattern.search(name)), None)
+
+
 def gazetteer_matcher(gazetteer: Iterable[GazetteerEntry]) -> LabelMatcher:
     """A matcher over every gazetteer label, alternative label and acronym."""
-    return LabelMatcher((e.id, label, label == e.label) for e in gazetteer for label in [e.label, *e.alt_labels])
+    return shared_matcher((e.id, label, label == e.label) for e in gazetteer for label in [e.label, *e.alt_labels])
 
 
 def find_organisations(documents: Iterable[Document], gazetteer: list[GazetteerEntry],
@@ -189,7 +166,7 @@ def find_organisations(documents: Iterable[Document], gazetteer: list[GazetteerE
         acronym = entry.acronym
         findings.append(OrganisationFinding(
             id=org_id, label=entry.label, acronym=acronym, alt_labels=[a for a in entry.alt_labels if a != acronym],
-            kind=entry.kind, parent=entry.parent, in_gazetteer=True,
+            kind=entry.kind, parent=entry.parent, category=entry.category or category_of(entry.label), in_gazetteer=True,
             mentions=[locator.evidence(m.doc, m.start, m.end) for m in by_org.get(org_id, [])],
             method="gazetteer", confidence=0.95))
     for org_id, finding in sorted(detected.items()):
@@ -287,7 +264,8 @@ def _clean_name(name: str) -> str:
     return re.sub(r"['’]s$", "", " ".join(words).strip(" ,"))
 
 
-def _word_key(word: str) -> str:
+def word_key(word: str) -> str:
+    """A word as the lower-case vocabulary holds it: \"Barnet's\" -> \"barnets\"."""
     return re.sub(r"['’]s$", "s", word.lower()).replace("'", "").replace("’", "")
 
 
@@ -295,8 +273,9 @@ def lowercase_vocabulary(documents: Iterable[Document]) -> set[str]:
     """Words the documents use in lower case: a capitalised word never seen this way is probably a proper name."""
     vocabulary: set[str] = set()
     for document in documents:
-        vocabulary.update(re.findall(r"(?<![A-Za-z])[a-z][a-z'’\-]+", document.text))
-    return {_word_key(w) for w in vocabulary}
+        # Not the parts of e-mail and web addresses ("safeguarding@stannerby.gov.uk" is no use of "stannerby").
+        vocabulary.update(re.findall(r"(?<![A-Za-z@./])[a-z][a-z'’\-]+(?![A-Za-z@/]|\.[a-z])", document.text))
+    return {word_key(w) for w in vocabulary}
 
 
 def _looks_like_body(name: str, common_words: set[str], defined: bool = False) -> bool:
@@ -314,14 +293,14 @@ def _looks_like_body(name: str, common_words: set[str], defined: bool = False) -
         return False
     if defined:
         return True
-    distinctive = [w for w in words if any(part not in GENERIC_WORDS for part in _word_key(w).split("-") if part)]
-    proper = [w for w in distinctive if is_acronym(w) or (w[0].isupper() and _word_key(w) not in common_words)]
+    distinctive = [w for w in words if any(part not in GENERIC_WORDS for part in word_key(w).split("-") if part)]
+    proper = [w for w in distinctive if is_acronym(w) or (w[0].isupper() and word_key(w) not in common_words)]
     return bool(proper) or (len(words) >= 3 and len(distinctive) >= 2)
 
 
 def _has_proper_word(name: str, common_words: set[str]) -> bool:
-    return any(is_acronym(w) or (w[0].isupper() and _word_key(w) not in common_words
-                                 and _word_key(w) not in GENERIC_WORDS)
+    return any(is_acronym(w) or (w[0].isupper() and word_key(w) not in common_words
+                                 and word_key(w) not in GENERIC_WORDS)
                for w in re.findall(r"[A-Za-z0-9'’&\-]+", name))
 
 
@@ -363,7 +342,7 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
         if finding is None:
             kind = "unit" if name.split()[-1] in UNIT_HEADS else "organisation"
             finding = found[org_id] = OrganisationFinding(
-                id=org_id, label=name, acronym=acronym, kind=kind, in_gazetteer=False,
+                id=org_id, label=name, acronym=acronym, kind=kind, category=category_of(name), in_gazetteer=False,
                 method=method, confidence=confidence)
         elif acronym and not finding.acronym:
             finding.acronym = acronym
@@ -390,7 +369,7 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
                 position = e
             rest.append(text[position:end])
             added = re.findall(r"[A-Za-z][A-Za-z'’\-]*", " ".join(rest))
-            return not any(_word_key(w) not in GENERIC_WORDS for w in added)
+            return not any(word_key(w) not in GENERIC_WORDS for w in added)
 
         defined_acronyms: dict[str, str] = {}
         for match in _ACRONYM_DEFINITION.finditer(text):
@@ -410,8 +389,8 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
                 add(name, match["acronym"], "acronym-definition", 0.6)
 
         for match in _HEADED_NAME.finditer(text):
-            if _inside_title(text, match.start()):
-                continue
+            if _inside_title(text, match.start()) or re.match(r"[ \t]+[A-Z]{1,3}\b(?![a-z])", text[match.end():match.end() + 5]):
+                continue  # a heading, or a review's subject ("Sibling Group K")
             for part, offset in _split_conjoined(match["name"]):
                 name = _clean_name(part)
                 start = match.start("name") + offset + max(part.rfind(name), 0)
@@ -419,6 +398,19 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
                         and _looks_like_body(name, common_words):
                     add(name, defined_acronyms.get(name), "organisational-noun", 0.5)
 
+        for match in _PROPER_RUN.finditer(text):
+            if not _APPOSITIVE.match(text, match.end()):
+                continue
+            name = _clean_name(match["name"])
+            start = match.start("name") + match["name"].rfind(name)
+            if name and len(name.split()) >= 2 and not overlaps_known(start, start + len(name)) \
+                    and _has_proper_word(name, common_words) and not any(w in ROLE_WORDS for w in name.split()):
+                add(name, defined_acronyms.get(name), "appositive", 0.5)
+        for match in _PLACE_SERVICES.finditer(text):
+            name = " ".join(match["name"].split())
+            if _has_proper_word(name.split()[0], common_words) and not _inside_title(text, match.start()) \
+                    and match["name"].split()[0] not in _LEADING_DETERMINERS:
+                add(name, None, "place-services", 0.5)
         for cue in _PARTNERSHIP_CUE.finditer(text):
             for name, start in _listed_names(text, cue.end()):
                 name = _clean_name(name)

@@ -1,89 +1,105 @@
 """Case reviews named in documents: who they are about, what kind of review, how far they have got.
 
-Case reviews are named after an anonymised subject ("Child L", "Child GA & RA",
-"Family P", "Adult B") or, for national and thematic reviews, by a title ("The
-Myth of Invisible Men"). A subject name alone is not a review ("Child L and his
-mother"); it becomes one when the text ties it to a review type:
+Reviews are named the way the national repository and partnerships name them (the cues
+are data, in kg/ontology/rules/reviews.toml, each with its source):
 
-* "Child L CSPR", "Child KL Rapid Review (CSPR underway)"      name, then type
-* "Child Safeguarding Practice Review – Child A", "Rapid Review for Child GA & RA"
-* "a local child safeguarding practice review entitled 'Child L'"
-* a review grid row, "Case: Child L CSPR | Critical learning themes identified: …"
-* national reviews: "the … Panel's review into safeguarding children with …",
-  "The Myth of Invisible Men review", "a review entitled '…'".
+* an anonymised subject: "Child L", "Baby A", "Family P", "Sibling Group C", "Mr D",
+  "Child GA & RA" (= "Child GA and RA"), "The Z Family";
+* a pseudonym or reference tied to a review type: "SAR Jo", "Safeguarding Adults Review –
+  Bernard", "DHR into the death of 'Maya'", "James – Safeguarding Adult Review",
+  "Concise Child Practice Review BGRSB 1/2024";
+* a title: quoted ("'Still waters': a thematic review of …"), the national Panel's
+  ("the Panel's review into …"), or unquoted before a learning verb ("The Myth of
+  Invisible Men review found …");
+* a repository heading, "2023 – Valemouth – Baby A";
+* no name at all, described by its subject: "a learning review on neglect was published"
+  becomes the review "Neglect learning review".
 
-Once a review is known, later mentions of its name in the same document (in any
-case, e.g. headings "CHILD L: EVIDENCE OF …") tie passages to it; `ReviewIndex`
-answers "which review is this passage about?" for the theme and action stages.
+A subject name alone is not a review ("Child L and his mother"); it becomes one when the
+text ties it to a review: a type next to it, a review grid row, "the Child T review".
+Once a review is known, its later mentions in the same document (in any case) tie
+passages to it; `ReviewIndex` answers "which review is this passage about?" for the theme
+and action stages, falling back to the review a whole document is about (a briefing, an
+executive summary).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kg.documents import Document
 from kg.extract.evidence import EvidenceLocator
 from kg.extract.findings import ReviewFinding
-from kg.extract.labels import LabelMatcher
-from kg.extract.organisations import OrganisationIndex
+from kg.extract.labels import LabelMatcher, normalise, shared_matcher
+from kg.extract.organisations import OrganisationIndex, lowercase_vocabulary, word_key
+from kg.extract.rules import load_rules
 from kg.extract.scheme import ReviewType
 from kg.extract.sentences import Span, leads, paragraphs, sentences
 from kg.namespaces import slugify
 
-SUBJECTS = ("Child", "Children", "Baby", "Babies", "Infant", "Family", "Families", "Sibling", "Siblings", "Adult",
-            "Young Person", "Person", "Mother", "Father")
-_SUBJECT = "|".join(SUBJECTS + tuple(s.upper() for s in SUBJECTS))
+RULES = load_rules("reviews")
+SUBJECTS = tuple(RULES.terms("subjects"))
+NOT_AN_ID = set(RULES.terms("not_an_identifier"))
+NOT_A_NAME = set(RULES.terms("not_a_name"))
+_SUBJECT = "|".join(sorted({re.escape(s) for s in SUBJECTS} | {re.escape(s.upper()) for s in SUBJECTS}, key=len,
+                           reverse=True))
 _ID = r"[A-Z]{1,3}[0-9]{0,2}"
-NAME = re.compile(rf"(?<![A-Za-z])(?P<subject>{_SUBJECT})[ \t]+(?P<id>{_ID}(?:[ \t]?(?:&|and|AND)[ \t]?{_ID})*)"
+_ID_JOIN = r"[ \t]?(?:&|and|AND)[ \t]?"
+NAME = re.compile(rf"(?<![A-Za-z])(?P<subject>{_SUBJECT})[ \t]+(?P<id>{_ID}(?:{_ID_JOIN}{_ID})*)"
                   r"(?![A-Za-z0-9'’\-])")
-# Identifiers that, after "Child", are the start of an ordinary phrase or a well-known acronym.
-NOT_AN_ID = {"CP", "CIN", "CIC", "CLA", "LAC", "CPP", "IHA", "DA", "CSE", "CCE", "SEN", "HV", "GP", "SW", "CYP",
-             "UK", "NHS", "TV", "ID", "IN", "OF", "ON", "TO", "AT", "BY", "OR", "THE", "FOR", "AND", "A&E", "I",
-             "IT", "WAS", "IS", "AN", "NO", "MY"}
-TYPE_PRECEDENCE = {"cspr": 6, "serious-case-review": 5, "safeguarding-adults-review": 5,
-                   "domestic-homicide-review": 5, "national-review": 4, "learning-review": 3, "rapid-review": 2}
-# Stages a review passes through; a later stage supersedes an earlier one when mentions are merged.
-STATUS_PATTERNS: tuple[tuple[re.Pattern, str, int], ...] = (
-    (re.compile(r"\bnot (?:been )?published|\bunpublished\b|\banonymous(?:ly)? publi", re.I), "not published", 4),
-    (re.compile(r"\b(?:expect|hope|plan|intend)s? to publish|\bto be published|\bpublication (?:is )?expected", re.I),
-     "publication expected", 2),
-    (re.compile(r"(?<!not )(?<!be )\bpublished\b", re.I), "published", 5),
-    (re.compile(r"\b(?:concluded|completed)\b", re.I), "concluded", 3),
-    (re.compile(r"\b(?:underway|under way|in progress|ongoing)\b", re.I), "underway", 2),
-    (re.compile(r"\b(?:commenced|started|initiated|began|commissioned)\b", re.I), "commenced", 1),
-)
-_TAKEN_FORWARD = re.compile(r"\b(?:taken forward|progressed|escalated|proceeding|proceeded)\s+(?:as|to|into)\s+"
-                            r"(?:a|an)?\s*(?:local\s+)?", re.I)
-_ENTITLED = re.compile(r"[ \t]*(?:(?:entitled|titled|called|named|known as)[ \t]+)?['‘\"“](?P<title>[^'’\"”\n]{2,150})['’\"”]")
-# Between a review type and the subject's name: "Review – Child A", "Review (DHR) for Adult J".
-_CONNECT_TYPE_TO_NAME = re.compile(r"[ \t]*(?:\([A-Z]{2,6}\)[ \t]*)?"
-                                   r"(?:[-–—:]|\bfor\b|\binto\b|\bof\b|\bon\b|\bregarding\b|\bconcerning\b)?[ \t]*")
-_PANEL_REVIEW = re.compile(r"\bPanel['’]s\s+(?:national\s+)?(?:thematic\s+)?review\s+(?:into|of|on)\s+"
-                           r"(?P<title>[a-z][^.;:()\n]{10,150}?)(?=[.;:(\n]|,\s|$)")
+_THE_FAMILY = re.compile(r"(?<![A-Za-z])(?P<the>[Tt]he)[ \t]+(?P<id>[A-Z]{1,2})[ \t]+(?P<subject>Family)(?![A-Za-z])")
+_PERSON = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]{2,3})"
+_PERSONS = rf"{_PERSON}(?:[ \t]+(?:and|&)[ \t]+{_PERSON})?"
+PSEUDONYM = re.compile(rf"(?P<name>{_PERSONS})(?![A-Za-z0-9'’\-])")
+_TITLE_RUN = re.compile(r"(?P<name>[A-Z][A-Za-z'’\-]+(?:[ \t]+(?:(?:on|of|and|in|the|for|to|a|an|at|&)[ \t]+)?"
+                        r"[A-Z][A-Za-z'’\-]+){1,6})")
+# A quoted name or title; an apostrophe inside a word ("Nobody's") does not close a single quote.
+_QUOTED = re.compile(r"(?:“(?P<q1>[^”\n]{1,150})”|\"(?P<q2>[^\"\n]{1,150})\"|[‘'](?P<q3>(?:[^'’\n]|['’](?=[A-Za-z])){1,150})['’](?![A-Za-z]))")
+
+
+def _quoted(match: re.Match, prefix: str = "q") -> str:
+    """The text inside the quotes of a _QUOTED (or quoted-title) match."""
+    return next(v for v in (match[f"{prefix}1"], match[f"{prefix}2"], match[f"{prefix}3"]) if v is not None)
+_TYPE_TO_NAME = [p for p, _ in RULES.patterns("type_to_name")]
+_NAME_TO_TYPE = RULES.pattern("name_to_type", flags=0)
+_GENERIC_REVIEW = RULES.pattern("generic_review_words")
+_REPOSITORY_HEADING = RULES.pattern("repository_heading", flags=re.M)
+_REFERENCE_ID = RULES.pattern("reference_identifiers", flags=0)
+_QUOTED_TITLE = RULES.pattern("quoted_title_then_type")
+_NATIONAL_TITLE = RULES.pattern("national_title", flags=0)
+_UNNAMED = RULES.pattern("unnamed_review")
+_UNNAMED_HAPPENED = RULES.pattern("unnamed_review_happened")
+STATUS_PATTERNS = [(pattern, rule.value, rule.rank) for pattern, rule in RULES.patterns("status")]
+_YEAR_BASIS = [(pattern, rule.value, rule.rank) for pattern, rule in RULES.patterns("year_basis")]
+_YEAR = RULES.pattern("year", flags=0)
+_FUTURE = RULES.pattern("future")
+_TAKEN_FORWARD = RULES.pattern("taken_forward")
+_CO_REFERENCE = RULES.pattern("co_reference")
+_NATIONAL_CONTEXT = RULES.pattern("national_context", flags=0)
+_LEARNING_VERB = RULES.pattern("learning_verb", flags=0)
+_NOT_A_TITLE = RULES.pattern("not_a_title", flags=0)
+_PUBLISHED_BY = RULES.pattern("published_by")
+OWNER_BY_TYPE = {rule.extra.get("type", ""): rule.pattern for rule in RULES.rules("owners")}
 _TITLE_WORD = r"[A-Z][A-Za-z'’\-]+"
 _TITLED_REVIEW = re.compile(rf"(?P<title>(?:The[ ]+)?{_TITLE_WORD}(?:[ ]+(?:of|and|in|on|the|for|to|a|an|{_TITLE_WORD})){{1,10}})"
                             r"[ ]+review\b(?![ ]+[A-Z])")
-_QUOTED_REVIEW = re.compile(r"['‘\"“](?P<title>[A-Z][^'’\"”\n]{4,120})['’\"”][ ]+(?:national[ ]+)?(?:review|report)\b")
-_YEAR = re.compile(r"\b(?:[Ii]n|[Oo]ver|[Dd]uring|[Ss]ince|[Bb]y)\s+(?:(?:early|late|mid|the)\s+)?"
-                   r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-                   r"Spring|Summer|Autumn|Winter)\s+)?(?P<year>(?:19|20)\d\d)\b")
 _TABLE_LABEL = re.compile(r"\s*(?:Case|Review|Case review|Name)\s*:\s*", re.I)
-_LEARNING_VERB = re.compile(r"\s+(?:focused|focussed|found|identified|highlighted|explored|examined|considered|"
-                            r"recommended|concluded|showed|set out)\b")
-_CO_REFERENCE = re.compile(r"\b(?:this|the|that)\s+(?:local\s+)?(?:review|CSPR|rapid review|learning review|SCR|case)\b",
-                           re.I)
-_FUTURE = re.compile(r"\b(?:will|expect\w*|hope\w*|plan\w*|due|to be|aim\w*|intend\w*)\b", re.I)
-_NATIONAL_CONTEXT = re.compile(r"\bnational\b|\bPanel\b", re.I)
+# Review types are compared by how specific they are: a rapid review taken forward as a CSPR is a CSPR.
+TYPE_PRECEDENCE = {"cspr": 6, "serious-case-review": 5, "safeguarding-adults-review": 5,
+                   "domestic-homicide-review": 5, "child-practice-review": 5, "adult-practice-review": 5,
+                   "national-review": 4, "triennial-analysis": 4, "thematic-review": 3, "learning-review": 3,
+                   "rapid-review": 2}
+_ACRONYM_TYPES = re.compile(r"^(?:[A-Z]{2,6}|Discretionary SAR|Thematic SAR)$")
 
 
 @dataclass
 class ReviewMention:
     """One place a review is named."""
 
-    review: str
+    review: str  # the review's key until reviews are merged, then its id
     doc: str
     start: int
     end: int
@@ -94,20 +110,30 @@ class ReviewMention:
     from_table: bool = False
     establishing: bool = False
     table_row: Span | None = None
+    area: str | None = None
+    year: int | None = None
+    year_basis: str | None = None
+    taken_forward_as: str | None = None
 
 
 @dataclass
-class _Candidate:
+class _NamedReview:
     label: str
-    kind: str  # "subject" (Child L) or "title" (a national or thematic review)
+    kind: str  # "subject", "pseudonym", "title" or "unnamed"
     mentions: list[ReviewMention] = field(default_factory=list)
 
 
 def review_label(subject: str, identifier: str) -> str:
-    """The human label: "CHILD GA AND RA" -> "Child GA & RA"."""
-    subject = " ".join(w.capitalize() for w in subject.split())
-    identifier = re.sub(r"\s*(?:&|and|AND)\s*", " & ", identifier.strip())
+    """The human label: "CHILD GA AND RA" -> "Child GA & RA", "Children A, B and C" -> "Children A, B & C"."""
+    subject = " ".join(w if w in {"Mr", "Mrs", "Ms", "Miss"} else w.capitalize() for w in subject.split())
+    identifier = re.sub(r"\s*(?:&|\band\b|\bAND\b)\s*", " & ", identifier.strip())
+    identifier = re.sub(r"\s*,\s*", ", ", identifier)
     return f"{subject} {identifier}"
+
+
+def review_key(label: str) -> str:
+    """How labels are compared when mentions are merged: case, "&"/"and", quotes and spacing ignored."""
+    return normalise(label.replace("‘", "'").replace("’", "'").strip("'\" "))
 
 
 class ReviewTypeMatcher:
@@ -116,13 +142,16 @@ class ReviewTypeMatcher:
     def __init__(self, review_types: Iterable[ReviewType]):
         self.types = {t.id: t for t in review_types}
         # Type names are common nouns ("a rapid review", "CHILD AS LEARNING REVIEW"): any case, acronyms aside.
-        self.matcher = LabelMatcher(((t.id, label, label == t.label) for t in self.types.values()
+        self.matcher = shared_matcher(((t.id, label, label == t.label) for t in self.types.values()
                                      for label in [t.label, *t.alt_labels]), keep_capitals=False)
 
     def find(self, text: str, start: int = 0, end: int | None = None):
         hits = self.matcher.find(text, start, end)
-        # "Child Safeguarding Practice Review Panel" is a body, not a review.
-        return [h for h in hits if not re.match(r"[ \t]+Panel\b", text[h.end:h.end + 8])]
+        # "Child Safeguarding Practice Review Panel", "SAR Group", "Rapid Review Meeting": bodies and meetings.
+        return [h for h in hits if not re.match(r"[ \t]+(?:Panel|Group|Sub-?group|Subgroup|Committee|Meeting|"
+                                                r"Process|Criteria|Framework|Policy|Protocol|Procedures?|Referral|"
+                                                r"Notification|Coordinator|Co-ordinator|Manager|Lead)s?\b",
+                                                text[h.end:h.end + 16], re.I)]
 
     def label(self, type_id: str) -> str:
         return self.types[type_id].label if type_id in self.types else type_id
@@ -130,12 +159,26 @@ class ReviewTypeMatcher:
 
 def _is_review_name(match: re.Match) -> bool:
     """False for "Child CP …", "CHILD IN NEED": identifiers that are words or common acronyms."""
-    identifiers = re.split(r"\s*(?:&|and|AND)\s*", match["id"])
-    return not any(i in NOT_AN_ID for i in identifiers)
+    identifiers = re.split(r"\s*(?:&|and|AND|,)\s*", match["id"])
+    return not any(i in NOT_AN_ID for i in identifiers if i)
+
+
+def _proper_name(name: str, lowercase_words: set[str], quoted: bool = False) -> bool:
+    """Whether a capitalised phrase next to a review type is a pseudonym or title, not an ordinary word."""
+    words = re.findall(r"[A-Za-z][A-Za-z'’\-]*", name)
+    if not words or len(words) > 8 or (name.isupper() and len(name.replace(" ", "")) > 3):
+        return False  # a heading in capitals ("CSPR: EVIDENCE OF …") is not a name
+    capitalised = [w for w in words if w[0].isupper()]
+    if not capitalised or any(w in NOT_A_NAME for w in capitalised if not quoted or len(words) == 1):
+        return False
+    if quoted:
+        return True
+    # A name the documents also write in lower case is an ordinary word ("Neglect", "Learning").
+    return any(word_key(w) not in lowercase_words or w.isupper() for w in capitalised)
 
 
 class ReviewIndex:
-    """Which reviews a passage is about: by name in the sentence, in its paragraph's lead, or in its section headings."""
+    """Which reviews a passage is about: by name in the sentence, its paragraph's lead, its headings, its document."""
 
     def __init__(self, documents: Iterable[Document], reviews: list[ReviewFinding], locator: EvidenceLocator,
                  type_matcher: ReviewTypeMatcher, mentions: list[ReviewMention]):
@@ -149,17 +192,23 @@ class ReviewIndex:
                 self._mentions[mention.doc].append(mention)
         for doc_mentions in self._mentions.values():
             doc_mentions.sort(key=lambda m: m.start)
-        self._patterns = {r.id: mention_pattern(r.label) for r in reviews}
+        self._patterns = {r.id: mention_pattern(r.label) for r in reviews if r.method != "unnamed"}
         # Types each review is named with, gathered once (scanning every mention per question was O(n²) at scale).
         self._types: dict[str, set[str]] = defaultdict(set)
         for doc_mentions in self._mentions.values():
             for mention in doc_mentions:
                 if mention.type:
                     self._types[mention.review].add(mention.type)
+        self._document_review = {doc: _document_review(self.documents[doc], doc_mentions, self.reviews)
+                                 for doc, doc_mentions in self._mentions.items() if doc in self.documents}
 
     def mentions(self, doc: str) -> list[ReviewMention]:
         """Every mention of a known review in a document, in text order."""
         return list(self._mentions.get(doc, []))
+
+    def document_review(self, doc: str) -> str | None:
+        """The review a whole document is about (its title or opening names it), if there is one."""
+        return self._document_review.get(doc)
 
     def named_in(self, doc: str, start: int, end: int) -> list[str]:
         """Reviews named inside [start, end), in order of first mention."""
@@ -169,7 +218,8 @@ class ReviewIndex:
         """Reviews of a document named in a piece of text that is not part of it (a section title)."""
         found = []
         for review_id in {m.review for m in self._mentions.get(doc, [])}:
-            match = self._patterns[review_id].search(text)
+            pattern = self._patterns.get(review_id)
+            match = pattern.search(text) if pattern else None
             if match:
                 found.append((match.start(), review_id))
         return [r for _, r in sorted(found)]
@@ -209,8 +259,9 @@ class ReviewIndex:
         A sentence naming a review is about it ("sentence"); "the review also found …" is
         about the review named last earlier in its paragraph ("coreference"); otherwise the
         paragraph's inline lead ("lead"), then the nearest heading naming reviews ("section"),
-        decide. When several reviews are in scope and the sentence says "this CSPR", only
-        those of that type are kept. No review in scope gives ([], "").
+        then the review the whole document is about ("document") decide. When several
+        reviews are in scope and the sentence says "this CSPR", only those of that type are
+        kept. No review in scope gives ([], "").
         """
         text = self.documents[doc].text
         named = self.named_in(doc, span.start, span.end)
@@ -225,6 +276,8 @@ class ReviewIndex:
         in_scope, how = self.lead_reviews(doc, paragraph), "lead"
         if not in_scope:
             in_scope, how = self.section_reviews(doc, span.start), "section"
+        if not in_scope and self.document_review(doc):
+            in_scope, how = [self.document_review(doc)], "document"
         if len(in_scope) > 1:
             types = {h.key for h in self.type_matcher.find(text, span.start, span.end)}
             typed = [r for r in in_scope if types & self._types_seen(r)]
@@ -238,23 +291,45 @@ class ReviewIndex:
         return seen | self._types.get(review_id, set())
 
 
+def _document_review(document: Document, mentions: list[ReviewMention], reviews: dict[str, ReviewFinding]) -> str | None:
+    """The one review a document is about: named in its title or first heading, or the only one it names."""
+    named = Counter(m.review for m in mentions)
+    if not named:
+        return None
+    opening = [s.title for s in document.sections if s.start < max(400, len(document.text) // 10)][:5]
+    for texts in ([document.title or ""], [document.title or ""] + opening):
+        in_text = {r for r in named if r in reviews and reviews[r].method != "unnamed"
+                   and any(mention_pattern(reviews[r].label).search(t) for t in texts)}
+        if len(in_text) == 1:
+            return in_text.pop()
+    if len(named) == 1:
+        (review_id, count), = named.items()
+        if count >= 3 and any(m.start < len(document.text) // 5 for m in mentions):
+            return review_id
+    return None
+
+
 def mention_pattern(label: str) -> re.Pattern:
     """Finds a known review by its label in any case: "CHILD KL CSPR AND …" names "Child KL"."""
     words = label.split()
-    if words[0] in SUBJECTS and len(words) > 1:
-        identifier = r"[ \t]*(?:&|and|AND)[ \t]*".join(re.escape(w) for w in " ".join(words[1:]).split(" & "))
+    if words[0] in SUBJECTS and len(words) > 1 and re.fullmatch(rf"{_ID}(?:\s*(?:&|,)\s*{_ID})*", " ".join(words[1:])):
+        parts = re.split(r"\s*(?:&|,)\s*", " ".join(words[1:]))
+        identifier = r"[ \t]*(?:&|and|AND|,)[ \t]*".join(re.escape(p) for p in parts)
         return re.compile(rf"(?<![A-Za-z])(?i:{re.escape(words[0])})[ \t]+{identifier}(?![A-Za-z0-9'’\-])")
-    return re.compile(r"(?<![A-Za-z])" + re.escape(label).replace("\\ ", r"\s+") + r"(?![A-Za-z])", re.I)
+    body = re.escape(label).replace("\\ ", r"\s+").replace("\\&", r"(?:&|and)").replace("'", "['’]").replace("’", "['’]")
+    return re.compile(r"(?<![A-Za-z])" + body + r"(?![A-Za-z])", re.I)
 
 
 def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
-                 locator: EvidenceLocator) -> tuple[list[ReviewFinding], ReviewIndex]:
+                 locator: EvidenceLocator, themes=None) -> tuple[list[ReviewFinding], ReviewIndex]:
     """Every case review the documents name, with type, status, year and evidence.
 
     Args:
         documents: cleaned documents.
         review_types: the review-type concepts (kg/ontology/themes.ttl).
         locator: turns offsets into Evidence.
+        themes: the theme scheme; an unnamed review with no stated subject is labelled by the one
+            theme its sentence names ("a learning review … neglect" -> "Neglect learning review").
 
     Returns:
         The reviews, mentions of one review merged into one finding, and an index that
@@ -262,22 +337,39 @@ def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
     """
     documents = list(documents)
     type_matcher = ReviewTypeMatcher(review_types)
-    candidates: dict[str, _Candidate] = {}
+    lowercase = lowercase_vocabulary(documents)
+    theme_labels = _theme_labels(themes)
+    named: dict[str, _NamedReview] = {}
     all_mentions: list[ReviewMention] = []
     for document in documents:
-        found = _establishing_mentions(document, type_matcher)
+        found = _establishing_mentions(document, type_matcher, lowercase, theme_labels)
         for label, kind, mention in found:
-            candidate = candidates.setdefault(mention.review, _Candidate(label=label, kind=kind))
-            candidate.mentions.append(mention)
+            review = named.setdefault(mention.review, _NamedReview(label=label, kind=kind))
+            review.mentions.append(mention)
+            if kind == "subject" and review.kind != "subject":
+                review.kind, review.label = kind, label
         all_mentions.extend(m for _, _, m in found)
-        known = {m.review: candidates[m.review].label for _, _, m in found}
+        known = {m.review: named[m.review] for _, _, m in found}
         # Only this document's mentions can collide with its later ones (all of them made this O(n²) at scale).
         all_mentions.extend(_later_mentions(document, known, [m for _, _, m in found]))
 
-    index_mentions = [m for m in all_mentions if m.review in candidates]
     texts = {d.doc: d.text for d in documents}  # once, not once per review (O(reviews × documents) at scale)
-    reviews = [_merge(review_id, candidate, type_matcher, texts, locator)
-               for review_id, candidate in candidates.items()]
+    reviews = []
+    for key, review in named.items():
+        for review_id, finding, mentions in _split_by_area(key, review):
+            reviews.append(_merge(review_id, review, finding, mentions, type_matcher, texts, locator))
+            for mention in mentions:
+                mention.review = review_id
+    # Later mentions carry the review's key: the review established in the same document, else the main one.
+    establishing = {m for r in named.values() for m in map(id, r.mentions)}
+    label_of = {r.id: r.label for r in reviews}
+    by_doc_key = {(m.doc, review_key(label_of[m.review])): m.review for r in named.values() for m in r.mentions}
+    by_key = {key: slugify(review.label) for key, review in named.items()}
+    for mention in all_mentions:
+        if id(mention) not in establishing:
+            mention.review = by_doc_key.get((mention.doc, mention.review), by_key.get(mention.review, mention.review))
+    ids = {r.id for r in reviews}
+    index_mentions = [m for m in all_mentions if m.review in ids]
     index = ReviewIndex(documents, reviews, locator, type_matcher, index_mentions)
     by_id = {r.id: r for r in reviews}  # once, not once per document (O(reviews × documents) at scale)
     for document in documents:
@@ -287,23 +379,36 @@ def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
     return sorted(reviews, key=lambda r: r.id), index
 
 
-def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher) -> list[tuple[str, str, ReviewMention]]:
-    """Mentions that make a name a review (name + type, table rows, titles)."""
+def _theme_labels(themes) -> tuple[LabelMatcher, dict[str, str]] | None:
+    """A matcher over theme labels and the labels by id, for naming unnamed reviews by their theme."""
+    if not themes:
+        return None
+    return (shared_matcher(((t.id, label, label == t.label) for t in themes for label in [t.label, *t.alt_labels]),
+                         keep_capitals=False), {t.id: t.label for t in themes})
+
+
+def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, lowercase: set[str],
+                           theme_labels) -> list[tuple[str, str, ReviewMention]]:
+    """Mentions that make a name a review (name + type, table rows, titles, headings, unnamed reviews)."""
     text = document.text
     out: list[tuple[str, str, ReviewMention]] = []
     type_hits = type_matcher.find(text)
     hits_by_start = {h.start: h for h in type_hits}
+    taken: list[tuple[int, int]] = []
+
+    def add(label: str, kind: str, type_id: str | None, start: int, end: int, **extra) -> None:
+        surface = extra.pop("surface", " ".join(text[start:end].split()))
+        mention = ReviewMention(review=review_key(label), doc=document.doc, start=start, end=end, surface=surface,
+                                type=type_id, establishing=True, **extra)
+        out.append((label, kind, mention))
+        taken.append((start, end))
 
     def subject_mention(match: re.Match, type_id: str | None, start: int, end: int, **extra) -> None:
         if not _is_review_name(match):
             return
         if match["subject"].isupper() and type_id is None and not extra.get("from_table"):
             return
-        label = review_label(match["subject"], match["id"])
-        surface = extra.pop("surface", " ".join(text[start:end].split()))
-        mention = ReviewMention(review=slugify(label), doc=document.doc, start=start, end=end,
-                                surface=surface, type=type_id, establishing=True, **extra)
-        out.append((label, "subject", mention))
+        add(review_label(match["subject"], match["id"]), "subject", type_id, start, end, **extra)
 
     # Table rows: the first cell names the case, the others hold its learning themes.
     for line in paragraphs(text):
@@ -322,50 +427,210 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher) 
         status = status_match[1].strip() if status_match else None
         status_types = [h.key for h in types if status_match and h.start >= cell.start + status_match.start()]
         main_types = [h.key for h in types if h.key not in status_types] or status_types
-        type_id = max(main_types + status_types, key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if types else None
+        type_id = max(main_types, key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if types else None
+        # "Child KL Rapid Review (CSPR underway)": a rapid review, taken forward as a CSPR.
+        later = [t for t in status_types if TYPE_PRECEDENCE.get(t, 0) > TYPE_PRECEDENCE.get(type_id or "", 0)]
         mention_start = label_prefix.end() if label_prefix else cell.start
         mention_end = cell.start + status_match.start() if status_match else cell.end
-        subject_mention(name, type_id, mention_start, mention_end, from_table=True, status=status,
-                        status_rank=_status_rank(status) if status else 0, table_row=line)
+        subject_mention(name, type_id, mention_start, mention_end, from_table=True, status=status_value(status),
+                        status_rank=_status_rank(status_value(status)), table_row=line,
+                        taken_forward_as=later[0] if later else None)
+
+    # Repository headings: "2023 – Valemouth – Baby A" names a review, whatever form the name takes.
+    for heading in _REPOSITORY_HEADING.finditer(text):
+        name_text = heading["name"].strip(" '‘’\"“”")
+        start = heading.start("name") + heading["name"].find(name_text[:1])
+        entry_types = [h.key for h in type_hits if heading.end() <= h.start < heading.end() + 1500]
+        type_id = max(entry_types[:3], key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if entry_types else None
+        inner = NAME.fullmatch(name_text)
+        # The repository lists published reviews, under the year they were published.
+        extra = dict(area=heading["area"].strip(), year=int(heading["year"]), year_basis="published",
+                     status="published", status_rank=_status_rank("published"))
+        if inner and _is_review_name(inner):
+            add(review_label(inner["subject"], inner["id"]), "subject", type_id, start, start + len(name_text), **extra)
+        elif name_text and not type_matcher.find(name_text) and len(name_text.split()) <= 12:
+            add(name_text, "pseudonym" if len(name_text.split()) <= 3 else "title", type_id, start,
+                start + len(name_text), **extra)
 
     for name in NAME.finditer(text):
-        # "Child L CSPR", "Child KL Rapid Review": the type straight after the name.
-        after = re.match(r"[ \t]*\(?", text[name.end():name.end() + 3])
-        hit = hits_by_start.get(name.end() + (after.end() if after else 0))
+        # "Child L CSPR", "Child KL Rapid Review", "Adult K – Safeguarding Adults Review": the type after the name.
+        gap = _NAME_TO_TYPE.match(text, name.end()) or re.match(r"[ \t]*\(?", text[name.end():name.end() + 3])
+        offset = name.end() + (gap.end() - (name.end() if gap.re is _NAME_TO_TYPE else 0))
+        hit = hits_by_start.get(offset if gap.re is _NAME_TO_TYPE else name.end() + gap.end())
         if hit:
             subject_mention(name, hit.key, name.start(), hit.end)
-    for hit in type_hits:
-        # "Child Safeguarding Practice Review – Child A", "Rapid Review for Child GA & RA".
-        connector = _CONNECT_TYPE_TO_NAME.match(text, hit.end)
-        name = NAME.match(text, connector.end()) if connector else None
-        if name and connector.end() - hit.end <= 20:
-            subject_mention(name, hit.key, hit.start, name.end())
-            continue
-        entitled = _ENTITLED.match(text, hit.end)
-        if entitled:
-            title = entitled["title"].strip()
-            inner = NAME.fullmatch(title)
-            if inner:
-                subject_mention(inner, hit.key, hit.start, entitled.end(), surface="")
-            else:
-                out.append(_title_mention(document, title, hit.key, hit.start, entitled.end()))
+        elif _GENERIC_REVIEW.match(text, name.end()) and _is_review_name(name) and not name["subject"].isupper():
+            # "the Child T review", "Baby A's learning review": a review even though its type is not said.
+            generic = _GENERIC_REVIEW.match(text, name.end())
+            subject_mention(name, None, name.start(), generic.end())
+    for match in _THE_FAMILY.finditer(text):
+        after = re.match(r"[ \t]*(?:[-–—:][ \t]*)?", text[match.end():match.end() + 4])
+        hit = hits_by_start.get(match.end() + after.end())
+        before = [h for h in type_hits if 0 <= match.start() - h.end <= 4]
+        if hit or before:
+            add(f"The {match['id']} Family", "subject", (hit or before[-1]).key, match.start(), match.end())
 
-    for match in _PANEL_REVIEW.finditer(text):
+    aliases: dict[str, str] = {}
+    for hit in type_hits:
+        _after_type(text, hit, lowercase, add, subject_mention, taken, aliases)
+    _names_before_type(text, type_hits, lowercase, add, taken)
+
+    for match in _QUOTED_TITLE.finditer(text):
+        title = " ".join(_quoted(match, "t").split()).strip(" ,.:")
+        if any(s <= match.start() < e for s, e in taken) or NAME.fullmatch(title):
+            continue
+        national = bool(_NATIONAL_CONTEXT.search(text, match.start(), min(len(text), match.end() + 40)))
+        types = [h.key for h in type_hits if match.start() < h.start <= match.end()]
+        type_id = types[0] if types else ("national-review" if national else "learning-review")
+        add(title, "title", type_id, match.start(), match.end(), surface=title)
+    for match in _NATIONAL_TITLE.finditer(text):
         title = match["title"].strip()
-        title = title[0].upper() + title[1:]
-        out.append(_title_mention(document, title, "national-review", match.start(), match.end()))
-    for pattern in (_TITLED_REVIEW, _QUOTED_REVIEW):
-        for match in pattern.finditer(text):
-            title = match["title"].strip()
-            if not _plausible_title(title, type_matcher) or _in_table_row(text, match.start()):
-                continue
-            national = bool(_NATIONAL_CONTEXT.search(_paragraph_text(text, match.start())))
-            # An unquoted title needs a sign that it is a review of practice, not a review of a contract.
-            if pattern is _TITLED_REVIEW and not national and not _LEARNING_VERB.match(text, match.end()):
-                continue
-            review_type = "national-review" if national else "learning-review"
-            out.append(_title_mention(document, title, review_type, match.start(), match.end()))
+        if any(s <= match.start() < e or s <= match.start("title") < e for s, e in taken):
+            continue
+        add(title[0].upper() + title[1:], "title", "national-review", match.start(), match.end(), surface=title)
+    for match in _TITLED_REVIEW.finditer(text):
+        title = match["title"].strip()
+        if not _plausible_title(title, type_matcher) or _in_table_row(text, match.start()) \
+                or any(s <= match.start() < e for s, e in taken):
+            continue
+        national = bool(_NATIONAL_CONTEXT.search(_paragraph_text(text, match.start())))
+        # An unquoted title needs a sign that it is a review of practice, not a review of a contract.
+        if not national and not _LEARNING_VERB.match(text, match.end()):
+            continue
+        add(title, "title", "national-review" if national else "learning-review", match.start(), match.end(),
+            surface=title)
+    _unnamed_reviews(document, type_matcher, theme_labels, add, taken)
+    # A reference the document also gives with the subject's name ("BGRSB 1/2024 (Child Y)") is that review.
+    labels = {mention.review: label for label, _, mention in out}
+    for i, (label, kind, mention) in enumerate(out):
+        if mention.review in aliases and aliases[mention.review] in labels:
+            if mention.surface == label:
+                mention.surface = label
+            mention.review = aliases[mention.review]
+            out[i] = (labels[mention.review], "subject", mention)
     return out
+
+
+def _after_type(text: str, hit, lowercase: set[str], add, subject_mention, taken, aliases: dict[str, str]) -> None:
+    """Names that follow a review type: "Review – Child A", "SAR Jo", "DHR into the death of 'Maya'", "CPR BGRSB 1/2024"."""
+    surface = text[hit.start:hit.end]
+    for connector_pattern in _TYPE_TO_NAME:
+        connector = connector_pattern.match(text, hit.end)
+        if connector is None or connector.end() - hit.end > 40:
+            continue
+        position = connector.end()
+        plain_space = not text[hit.end:position].strip()
+        name = NAME.match(text, position)
+        if name:
+            subject_mention(name, hit.key, hit.start, name.end())
+            return
+        quoted = _QUOTED.match(text, position)
+        if quoted:
+            value = " ".join(_quoted(quoted).split()).strip(" ,.:")
+            inner = NAME.fullmatch(value)
+            if inner:
+                subject_mention(inner, hit.key, hit.start, quoted.end(), surface="")
+            elif _proper_name(value, lowercase, quoted=True):
+                kind = "pseudonym" if len(value.split()) <= 3 else "title"
+                add(value, kind, hit.key, hit.start, quoted.end(), surface=value)
+            return
+        reference = _REFERENCE_ID.match(text, position)
+        if reference:
+            # "Concise Child Practice Review BGRSB 1/2024 (Child Y)": the subject's name is the label.
+            also = re.match(r"[ \t]*\([ \t]*", text[reference.end():reference.end() + 4])
+            inner = NAME.match(text, reference.end() + also.end()) if also else None
+            if inner and _is_review_name(inner):
+                subject_mention(inner, hit.key, hit.start, inner.end(), surface=reference.group(0))
+                aliases[review_key(reference.group(0))] = review_key(review_label(inner["subject"], inner["id"]))
+            else:
+                add(reference.group(0), "pseudonym", hit.key, hit.start, reference.end(), surface=reference.group(0))
+            return
+        if plain_space and not _ACRONYM_TYPES.match(surface):
+            continue  # "Safeguarding Adults Review Bernard" is rare; "Learning Review Group" is common
+        if not plain_space and not re.search(r"[-–—:]", text[hit.end:position]):
+            continue  # "a review into Maya's …" needs quotes or a dash to make a pseudonym a review name
+        pseudonym = PSEUDONYM.match(text, position)
+        if pseudonym and not re.match(r"[ \t]+(?:[A-Z][a-z]|[A-Z]{2})", text[pseudonym.end():pseudonym.end() + 3]) \
+                and _proper_name(pseudonym["name"], lowercase):
+            add(pseudonym["name"], "pseudonym", hit.key, hit.start, pseudonym.end(), surface=pseudonym["name"])
+            return
+        run = _TITLE_RUN.match(text, position)
+        if run and not plain_space and _proper_name(run["name"], lowercase) and not _NOT_A_TITLE.search(run["name"]):
+            add(run["name"], "title", hit.key, hit.start, run.end(), surface=run["name"])
+            return
+
+
+def _names_before_type(text: str, type_hits, lowercase: set[str], add, taken) -> None:
+    """Pseudonyms before a type: "James – Safeguarding Adult Review", "the Bernard SAR"."""
+    for hit in type_hits:
+        if any(s <= hit.start < e for s, e in taken):
+            continue
+        before = text[max(0, hit.start - 60):hit.start]
+        dashed = re.search(rf"(?:^|\n|[.;]\s+|\bthe\s+)(?P<name>{_PERSONS})[ \t]*[-–—:][ \t]*$", before)
+        spaced = re.search(rf"\bthe[ \t]+(?P<name>{_PERSONS})[ \t]+$", before)
+        match = dashed or (spaced if _ACRONYM_TYPES.match(text[hit.start:hit.end]) else None)
+        if not match or NAME.fullmatch(match["name"]) or not _proper_name(match["name"], lowercase):
+            continue
+        start = hit.start - len(before) + match.start("name")
+        add(match["name"], "pseudonym", hit.key, start, hit.end, surface=match["name"])
+
+
+def _unnamed_reviews(document: Document, type_matcher: ReviewTypeMatcher, theme_labels, add, taken) -> None:
+    """Reviews with no name, described by their subject: "a learning review on neglect was published"."""
+    text = document.text
+    for sentence in sentences(text):
+        if " | " in text[sentence.start:sentence.end]:
+            continue
+        for match in _UNNAMED.finditer(text, sentence.start, sentence.end):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            body = text[sentence.start:sentence.end]
+            if not _UNNAMED_HAPPENED.search(body) or _FUTURE.search(text, match.start(), match.start() + 60) \
+                    and not re.search(r"\b(?:published|completed|undertaken|conducted)\b", body):
+                continue
+            subject = (match["subject"] or "").strip(" ,")
+            if subject and (NAME.search(subject) or _QUOTED.search(subject) or len(subject.split()) > 9):
+                continue
+            if subject:
+                subject = re.sub(r"^(?:the|a|an|how|what|whether)\s+", "", subject, flags=re.I)
+                subject = re.sub(r"\s+(?:of|on|in|for|and|at|the|who|which)$", "", subject)
+            elif theme_labels:
+                matcher, labels = theme_labels
+                named = matcher.keys_in(text, sentence.start, sentence.end)
+                if len(named) != 1:
+                    continue
+                subject = labels[named[0]]
+            if not subject or len(subject) < 3:
+                continue
+            review_type = " ".join(match["type"].split())
+            type_hits = type_matcher.find(review_type)
+            type_id = type_hits[-1].key if type_hits else "learning-review"
+            # Labelled by subject and the plain name of its type: "Neglect learning review"; the words
+            # as written ("a multi-agency learning review on neglect") stay as an alternative label.
+            label = f"{subject[0].upper()}{subject[1:]} {type_matcher.label(type_id).lower()}"
+            add(label, "unnamed", type_id, match.start(), match.end(),
+                surface=f"{review_type} on {subject}" if match["subject"] else "")
+
+
+def _split_by_area(key: str, review: _NamedReview) -> list[tuple[str, str, list[ReviewMention]]]:
+    """One review per area when two areas each have a review of the same name ("Child A" in two places)."""
+    by_area: dict[str | None, list[ReviewMention]] = defaultdict(list)
+    for mention in review.mentions:
+        by_area[_area_key(mention.area)].append(mention)
+    areas = [a for a in by_area if a]
+    base = slugify(review.label)
+    if len(areas) <= 1:
+        return [(base, review.label, review.mentions)]
+    largest = max(areas, key=lambda a: len(by_area[a]))
+    out = []
+    for area in areas:
+        mentions = by_area[area] + (by_area[None] if area == largest else [])
+        out.append((base if area == largest else slugify(f"{review.label} {area}"), review.label, mentions))
+    return out
+
+
+def _area_key(area: str | None) -> str | None:
+    return normalise(area) if area else None
 
 
 def _in_table_row(text: str, offset: int) -> bool:
@@ -386,61 +651,69 @@ def _plausible_title(title: str, type_matcher: ReviewTypeMatcher) -> bool:
     capitalised = [w for w in words if w[0].isupper() and w.lower() not in {"the", "a", "an"}]
     if len(capitalised) < 2 or title.isupper() or NAME.search(title):
         return False
-    if type_matcher.find(title) or re.search(r"\b(?:Panel|Partnership|Board|Council|Group|Team|Service|Annual|"
-                                             r"Report|Practice|Safeguarding|Committee|Police|Government)\b", title):
-        return False
-    return True
+    return not (type_matcher.find(title) or _NOT_A_TITLE.search(title))
 
 
-def _title_mention(document: Document, title: str, type_id: str, start: int, end: int) -> tuple[str, str, ReviewMention]:
-    title = " ".join(title.split())
-    mention = ReviewMention(review=slugify(title), doc=document.doc, start=start, end=end, surface=title,
-                            type=type_id, establishing=True)
-    return title, "title", mention
-
-
-def _later_mentions(document: Document, known: dict[str, str], existing: list[ReviewMention]) -> list[ReviewMention]:
+def _later_mentions(document: Document, known: dict[str, _NamedReview],
+                    existing: list[ReviewMention]) -> list[ReviewMention]:
     """Other mentions of the document's reviews by name (any case), for deciding what passages are about."""
     taken = {(m.doc, m.start) for m in existing}
     out = []
-    for review_id, label in known.items():
-        for match in mention_pattern(label).finditer(document.text):
+    for key, review in known.items():
+        if review.kind == "unnamed":
+            continue
+        for match in mention_pattern(review.label).finditer(document.text):
             if (document.doc, match.start()) not in taken:
-                out.append(ReviewMention(review=review_id, doc=document.doc, start=match.start(), end=match.end(),
+                out.append(ReviewMention(review=key, doc=document.doc, start=match.start(), end=match.end(),
                                          surface=match.group(0)))
     return out
 
 
-def _status_rank(status: str) -> int:
-    for pattern, _, rank in STATUS_PATTERNS:
-        if pattern.search(status):
-            return rank
-    return 1
+def status_value(phrase: str | None) -> str | None:
+    """The controlled status a phrase states ("CSPR underway" -> "in progress"), or None."""
+    if not phrase:
+        return None
+    for pattern, value, _ in STATUS_PATTERNS:
+        if pattern.search(phrase):
+            return value
+    return None
 
 
-def _merge(review_id: str, candidate: _Candidate, type_matcher: ReviewTypeMatcher, texts: dict[str, str],
-           locator: EvidenceLocator) -> ReviewFinding:
-    """One finding from all establishing mentions of a review: the most specific type, the latest status."""
-    mentions = sorted(candidate.mentions, key=lambda m: (m.doc, m.start))
-    types = [m.type for m in mentions if m.type]
-    if any(m.status for m in mentions):
-        types += [h.key for m in mentions if m.status for h in type_matcher.find(m.status)]
+STATUS_RANK = {value: rank for _, value, rank in STATUS_PATTERNS}
+
+
+def _status_rank(status: str | None) -> int:
+    """How far a (controlled) status is along: commissioned 1 … published 5."""
+    return STATUS_RANK.get(status or "", 0)
+
+
+def _merge(review_id: str, named: _NamedReview, label: str, mentions: list[ReviewMention],
+           type_matcher: ReviewTypeMatcher, texts: dict[str, str], locator: EvidenceLocator) -> ReviewFinding:
+    """One finding from all establishing mentions of a review: the most specific type, the furthest status."""
+    mentions = sorted(mentions, key=lambda m: (m.doc, m.start))
+    # A review grid states a review's type deliberately; elsewhere the most specific type named wins.
+    types = [m.type for m in mentions if m.type and m.from_table] or [m.type for m in mentions if m.type]
     review_type = max(types, key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if types else None
+    forward = [m.taken_forward_as for m in mentions if m.taken_forward_as]
     statuses = [(m.status_rank, 1 if m.from_table else 0, m.start, m.status) for m in mentions if m.status]
     status = max(statuses)[3] if statuses else None
     # Headings shout ("Child AS LEARNING REVIEW"); their surfaces make poor alternative labels.
     alt_labels = list(dict.fromkeys(
         m.surface for m in mentions
-        if m.surface and m.surface.lower() != candidate.label.lower() and not re.search(r"\b[A-Z]{5,}\b", m.surface)))
+        if m.surface and m.surface.lower() != label.lower() and not re.search(r"\b[A-Z]{5,}\b", m.surface)))
     evidence = [locator.evidence(m.doc, *_evidence_span(texts[m.doc], m)) for m in mentions]
     by_table = any(m.from_table for m in mentions)
-    confidence = 0.95 if by_table or len(mentions) > 1 else 0.85
-    if candidate.kind == "title":
-        confidence = 0.8
-    return ReviewFinding(id=review_id, label=candidate.label, type=review_type, status=status,
+    confidence = {"subject": 0.95 if by_table or len(mentions) > 1 else 0.85, "pseudonym": 0.8, "title": 0.8,
+                  "unnamed": 0.65}[named.kind]
+    dated = [m for m in mentions if m.year]
+    areas = [m.area for m in mentions if m.area]
+    method = "table" if by_table else {"subject": "pattern", "pseudonym": "pseudonym", "title": "title",
+                                       "unnamed": "unnamed"}[named.kind]
+    return ReviewFinding(id=review_id, label=label, type=review_type, status=status,
+                         year=dated[0].year if dated else None, year_basis=dated[0].year_basis if dated else None,
+                         area=areas[0] if areas else None, taken_forward_as=forward[0] if forward else None,
                          alt_labels=alt_labels, evidence=_dedupe(evidence),
-                         method="table" if by_table else ("title" if candidate.kind == "title" else "pattern"),
-                         confidence=confidence)
+                         method=method, confidence=confidence)
 
 
 def _dedupe(evidence):
@@ -477,16 +750,17 @@ def _add_statuses(document: Document, index: ReviewIndex, by_id: dict[str, Revie
     # Filled only for the reviews this document speaks of (all reviews per document was O(n²) at scale);
     # the others' statuses would only be written back unchanged.
     current: dict[str, tuple[int, int, str]] = {}
+    years: dict[str, tuple[int, int, str]] = {}
     for sentence in sentences(text):
         body = text[sentence.start:sentence.end]
         type_hits = type_matcher.find(text, sentence.start, sentence.end)
         names_review = bool(type_hits) or re.search(r"\breview\b", body, re.I)
-        if not names_review:
-            continue
         in_scope, how = index.scope(document.doc, sentence)
         if not in_scope:
             continue
-        if how != "sentence" and not _CO_REFERENCE.search(body) and not type_hits:
+        if how not in ("sentence", "document", "section") and not _CO_REFERENCE.search(body) and not type_hits:
+            continue
+        if how in ("document", "section") and not names_review:
             continue
         for review_id in in_scope:
             review = by_id[review_id]
@@ -496,43 +770,70 @@ def _add_statuses(document: Document, index: ReviewIndex, by_id: dict[str, Revie
             if forward:
                 upgraded = [h.key for h in type_hits if h.start >= sentence.start + forward.end() - 1]
                 if upgraded and TYPE_PRECEDENCE.get(upgraded[0], 0) > TYPE_PRECEDENCE.get(review.type or "", 0):
-                    review.type = upgraded[0]
-                    _record(current, review_id, 2, f"taken forward as {type_matcher.label(upgraded[0])}")
+                    review.taken_forward_as = upgraded[0]
+                    _record(current, review_id, 2, "in progress")
             anchors = [h.start - sentence.start for h in type_hits] + \
-                [m.start() for m in re.finditer(r"\breview\b", body, re.I)]
+                [m.start() for m in re.finditer(r"\breview\b", body, re.I)] + \
+                [m.start - sentence.start for m in index.mentions(document.doc)
+                 if m.review == review_id and sentence.start <= m.start < sentence.end]
             for pattern, status, rank in STATUS_PATTERNS:
                 # The stage word must be said of the review: close to its name or type ("… this CSPR was not published").
                 if any(abs(m.start() - a) <= 60 for m in pattern.finditer(body) for a in anchors):
                     _record(current, review_id, rank, status)
-                    year = _YEAR.search(body)
-                    # The year a review was started, concluded or published, not when it will report.
-                    if year and rank in (1, 3, 5) and review.year is None \
-                            and not _FUTURE.search(body, max(0, year.start() - 30), year.start()):
-                        review.year = int(year["year"])
                     evidence = locator.evidence(document.doc, sentence.start, sentence.end)
                     if all((e.doc, e.start) != (evidence.doc, evidence.start) for e in review.evidence):
                         review.evidence.append(evidence)
                     break
+            _record_year(years, review_id, body, anchors)
     for review_id, (_, _, status) in current.items():
         by_id[review_id].status = status
+    for review_id, (_, year, basis) in years.items():
+        review = by_id[review_id]
+        if review.year is None or (review.year_basis != "published" and basis == "published"):
+            review.year, review.year_basis = year, basis
 
 
-# Which kind of body owns which kind of review, as a pattern over organisation labels.
-OWNER_BY_TYPE = {
-    "national-review": r"Practice Review Panel",
-    "safeguarding-adults-review": r"Safeguarding Adults (?:Board|Partnership)",
-    "domestic-homicide-review": r"Community Safety Partnership|Safer Communities Partnership",
-}
-DEFAULT_OWNER = r"Safeguarding (?:Children(?:'s)? )?(?:Partnership|Board)"
+def _record_year(years: dict[str, tuple[int, int, str]], review_id: str, body: str, anchors: list[int]) -> None:
+    """The year a sentence gives for a review, and what it is the year of (published, incident …)."""
+    for match in _YEAR.finditer(body):
+        if _FUTURE.search(body, max(0, match.start() - 40), match.start()):
+            continue  # the year a review will report is not a date it reached
+        for pattern, basis, rank in _YEAR_BASIS:
+            cue = [m for m in pattern.finditer(body) if abs(m.start() - match.start()) <= 80]
+            if cue and (anchors and min(abs(a - match.start()) for a in anchors) <= 200):
+                previous = years.get(review_id)
+                if previous is None or rank > previous[0]:
+                    years[review_id] = (rank, int(match["year"]), basis)
+                break
 
 
-def assign_partnerships(reviews: list[ReviewFinding], organisations: OrganisationIndex) -> None:
-    """Set each review's owning body: the partnership (or board, or the national panel) its report names most."""
+def assign_partnerships(reviews: list[ReviewFinding], organisations: OrganisationIndex,
+                        documents: Iterable[Document] = ()) -> None:
+    """Set each review's owning body: the one its report says published it, or the partnership it names most.
+
+    A review in a repository listing belongs to its entry's area: a partnership whose name holds the
+    area's name, when the documents name one.
+    """
+    texts = {d.doc: d.text for d in documents}
     for review in reviews:
         if not review.evidence:
             continue
-        pattern = OWNER_BY_TYPE.get(review.type or "", DEFAULT_OWNER)
-        review.partnership = organisations.most_mentioned(review.evidence[0].doc, pattern)
+        pattern = OWNER_BY_TYPE.get(review.type or "", OWNER_BY_TYPE[""])
+        doc = review.evidence[0].doc
+        owner = None
+        for evidence in review.evidence:
+            text = texts.get(evidence.doc, "")
+            by = _PUBLISHED_BY.search(text, evidence.start, evidence.end) if text else None
+            if by:
+                named = organisations.orgs_in(evidence.doc, by.end(), min(evidence.end + 120, by.end() + 120))
+                owner = next((o for o in named if re.search(pattern, organisations.organisations[o].label)), None)
+                if owner:
+                    break
+        if owner is None and review.area:
+            owner = organisations.most_mentioned(doc, rf"{re.escape(review.area)}.*(?:{pattern})")
+        if owner is None and not review.area:
+            owner = organisations.most_mentioned(doc, pattern)
+        review.partnership = owner
 
 
 def _record(current: dict[str, tuple[int, int, str]], review_id: str, rank: int, status: str) -> bool:

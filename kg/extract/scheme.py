@@ -13,15 +13,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, SKOS
+from rdflib.namespace import DCTERMS, RDF, SKOS
 
 from kg.extract.findings import Theme
 from kg.extract.labels import is_acronym
-from kg.namespaces import ORG, ORGV, REVIEW_TYPE, THEME
+from kg.namespaces import KG, ORG, ORGV, REVIEW_TYPE, THEME
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 THEMES_FILE = ONTOLOGY_DIR / "themes.ttl"
 ORGANISATIONS_FILE = ONTOLOGY_DIR / "organisations.ttl"
+NATIONAL_GAZETTEER_FILE = ONTOLOGY_DIR / "gazetteer-national.ttl"
+GAZETTEER_FILES = (ORGANISATIONS_FILE, NATIONAL_GAZETTEER_FILE)
 
 
 @dataclass
@@ -43,6 +45,8 @@ class GazetteerEntry:
     alt_labels: list[str] = field(default_factory=list)
     kind: str = "organisation"  # organisation or unit
     parent: str | None = None
+    category: str | None = None  # health, police, local authority, education, voluntary, national, partnership …
+    source: str = ""  # where the entry comes from
 
     @property
     def acronym(self) -> str | None:
@@ -131,9 +135,12 @@ def load_review_types(path: str | Path = THEMES_FILE) -> list[ReviewType]:
     return sorted(types, key=lambda t: t.id)
 
 
-def load_gazetteer(path: str | Path = ORGANISATIONS_FILE) -> list[GazetteerEntry]:
-    """The organisations (org:Organization) and units (org:OrganizationalUnit) of a Turtle file."""
-    graph = _parse(Path(path))
+def load_gazetteer(path: str | Path | tuple[str | Path, ...] = GAZETTEER_FILES) -> list[GazetteerEntry]:
+    """The organisations (org:Organization) and units (org:OrganizationalUnit) of one or more Turtle files."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    graph = Graph()
+    for file in paths:
+        graph.parse(Path(file), format="turtle")
     entries = []
     for kind, cls in (("organisation", ORGV.Organization), ("unit", ORGV.OrganizationalUnit)):
         for subject in graph.subjects(RDF.type, cls):
@@ -142,24 +149,29 @@ def load_gazetteer(path: str | Path = ORGANISATIONS_FILE) -> list[GazetteerEntry
                 continue
             label = graph.value(subject, SKOS.prefLabel)
             parent = graph.value(subject, ORGV.unitOf)
+            category = graph.value(subject, KG.category)
             entries.append(GazetteerEntry(id=org_id, label=str(label) if label else org_id,
                                           alt_labels=_literals(graph, subject, SKOS.altLabel), kind=kind,
-                                          parent=_local_id(parent, ORG) if parent is not None else None))
+                                          parent=_local_id(parent, ORG) if parent is not None else None,
+                                          category=str(category) if category else None,
+                                          source=str(graph.value(subject, DCTERMS.source) or "")))
     return sorted(entries, key=lambda e: e.id)
 
 
 @lru_cache(maxsize=8)
-def _cached_scheme(themes_path: str, organisations_path: str) -> Scheme:
+def _cached_scheme(themes_path: str, organisations_paths: tuple[str, ...]) -> Scheme:
     return Scheme(themes=load_themes(themes_path), review_types=load_review_types(themes_path),
-                  gazetteer=load_gazetteer(organisations_path))
+                  gazetteer=load_gazetteer(organisations_paths))
 
 
-def load_scheme(themes_path: str | Path = THEMES_FILE, organisations_path: str | Path = ORGANISATIONS_FILE) -> Scheme:
-    """Themes, review types and gazetteer from the two ontology files (parsed once per process).
+def load_scheme(themes_path: str | Path = THEMES_FILE,
+                organisations_path: str | Path | tuple[str | Path, ...] = GAZETTEER_FILES) -> Scheme:
+    """Themes, review types and gazetteer from the ontology files (parsed once per process).
 
     Args:
         themes_path: the SKOS file with the theme and review-type schemes.
-        organisations_path: the gazetteer.
+        organisations_path: the gazetteer file, or several (default: the local and the national gazetteer).
     """
+    paths = (organisations_path,) if isinstance(organisations_path, (str, Path)) else tuple(organisations_path)
     # Callers may edit what they get back; hand out a copy so the cache stays clean.
-    return copy.deepcopy(_cached_scheme(str(themes_path), str(organisations_path)))
+    return copy.deepcopy(_cached_scheme(str(themes_path), tuple(str(p) for p in paths)))

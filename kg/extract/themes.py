@@ -29,7 +29,7 @@ import numpy as np
 from kg.documents import Chunk, Document
 from kg.extract.evidence import EvidenceLocator
 from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, ThemeMention
-from kg.extract.labels import LabelHit, LabelMatcher
+from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
 from kg.extract.sentences import Span, leads, sentences
 
@@ -53,7 +53,7 @@ CONFIDENCE = {"table": 0.9, "learning-statement": 0.8, "heading": 0.75, "section
 
 def theme_matcher(themes: Iterable[Theme]) -> LabelMatcher:
     """A matcher over every theme's preferred and alternative labels."""
-    return LabelMatcher(((t.id, label, label == t.label) for t in themes for label in [t.label, *t.alt_labels]),
+    return shared_matcher(((t.id, label, label == t.label) for t in themes for label in [t.label, *t.alt_labels]),
                         keep_capitals=False)
 
 

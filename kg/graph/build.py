@@ -26,7 +26,8 @@ from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, 
                            THEME, slugify)
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
-VOCABULARY_FILES = ("kg.ttl", "themes.ttl", "organisations.ttl")
+# The gazetteers are not copied in whole: an organisation enters the graph when a document names it.
+VOCABULARY_FILES = ("kg.ttl", "themes.ttl")
 CONTEXT = 32  # characters of prefix/suffix kept in a TextQuoteSelector
 
 
@@ -44,7 +45,7 @@ def _hash(*parts: object) -> str:
 
 
 def vocabulary_graph() -> Graph:
-    """The ontology, the theme and review-type schemes and the gazetteer."""
+    """The ontology and the theme and review-type schemes."""
     graph = Graph()
     for name in VOCABULARY_FILES:
         graph.parse(ONTOLOGY_DIR / name, format="turtle")
@@ -180,17 +181,18 @@ class GraphBuilder:
     # ---- findings ------------------------------------------------------------------------------
 
     def add_findings(self, findings: Findings) -> None:
-        orgs = {o.id: o for o in findings.organisations}
-        for o in findings.organisations:
-            if not o.mentions:
-                continue
+        orgs = {o.id: o for o in findings.organisations if o.mentions}
+        for o in orgs.values():
             node = ORG[o.id]
-            if not o.in_gazetteer:
-                self.add((node, RDF.type, ORGV.OrganizationalUnit if o.kind == "unit" else ORGV.Organization))
-                self.add((node, SKOS.prefLabel, Literal(o.label)))
-                for alt in [o.acronym, *o.alt_labels]:
-                    if alt and alt != o.label:
-                        self.add((node, SKOS.altLabel, Literal(alt)))
+            self.add((node, RDF.type, ORGV.OrganizationalUnit if o.kind == "unit" else ORGV.Organization))
+            self.add((node, SKOS.prefLabel, Literal(o.label)))
+            for alt in dict.fromkeys([o.acronym, *o.alt_labels]):
+                if alt and alt != o.label:
+                    self.add((node, SKOS.altLabel, Literal(alt)))
+            if o.category:
+                self.add((node, KG.category, Literal(o.category)))
+            if o.parent and o.parent in orgs:
+                self.add((node, ORGV.unitOf, ORG[o.parent]))
             self.add((node, KG.inGazetteer, Literal(bool(o.in_gazetteer))))
             for e in o.mentions:
                 self.annotate(node, e, o.method or ("gazetteer" if o.in_gazetteer else "detected"), o.confidence)
@@ -214,6 +216,12 @@ class GraphBuilder:
                 self.add((node, KG.status, Literal(r.status)))
             if r.year:
                 self.add((node, KG.year, Literal(str(r.year), datatype=XSD.gYear)))
+                if r.year_basis:
+                    self.add((node, KG.yearBasis, Literal(r.year_basis)))
+            if r.taken_forward_as:
+                self.add((node, KG.takenForwardAs, REVIEW_TYPE[r.taken_forward_as]))
+            if r.area:
+                self.add((node, KG.area, Literal(r.area)))
             for e in r.evidence:
                 self.annotate(node, e, r.method, r.confidence)
                 self.add((node, KG.mentionedIn, doc_iri(e.doc)))
@@ -234,20 +242,31 @@ class GraphBuilder:
                 self.state(chunk_iri(m.evidence.chunk_id), KG.mentionsTheme, THEME[m.theme], [m.evidence], m.method,
                            m.confidence, m.score)
 
+        actions = {a.id for a in findings.actions}
         for a in findings.actions:
             node = ACTION[a.id]
-            self.add((node, RDF.type, KG.Action))
+            recommendation = a.kind == "recommendation"
+            self.add((node, RDF.type, KG.Recommendation if recommendation else KG.Action))
             self.add((node, RDFS.label, Literal(a.text)))
-            self.add((node, KG.actionKind, Literal(a.kind)))
+            self.add((node, KG.actionKind, Literal(a.category)))
             if a.year:
                 self.add((node, KG.year, Literal(str(a.year), datatype=XSD.gYear)))
+            for predicate, value in ((KG.dueDate, a.date), (KG.actionStatus, a.status),
+                                     (KG.recommendationNumber, a.number)):
+                if value:
+                    self.add((node, predicate, Literal(value)))
             self.annotate(node, a.evidence, a.method, a.confidence)
             for review in a.reviews:
-                self.state(node, KG.respondsTo, REVIEW[review], [a.evidence], a.method, a.confidence)
+                self.state(node, KG.recommendedBy if recommendation else KG.respondsTo, REVIEW[review], [a.evidence],
+                           a.method, a.confidence)
             for theme in a.themes:
                 self.state(node, KG.addressesTheme, THEME[theme], [a.evidence], a.method, a.confidence)
             for org in a.organisations:
-                self.state(node, PROV.wasAssociatedWith, ORG[org], [a.evidence], a.method, a.confidence)
+                self.state(node, KG.addressedTo if recommendation else PROV.wasAssociatedWith, ORG[org], [a.evidence],
+                           a.method, a.confidence)
+            for answered in a.responds_to:
+                if answered in actions:
+                    self.state(node, KG.answers, ACTION[answered], [a.evidence], a.method, a.confidence)
 
 
 def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
