@@ -149,7 +149,7 @@ def write_version(root: Path, ingested: IngestResult, settings: Settings, progre
         # The chunk vectors just written, memory-mapped: extraction's theme similarity needs no cache read-back.
         chunk_vectors = np.load(version / "vectors.npy", mmap_mode="r")
         similarity = cached_similarity(settings, ingested.chunks, chunk_vectors)
-        findings = extract_findings(ingested.documents, ingested.chunks, similarity=similarity)
+        findings = extract_findings(ingested.documents, ingested.chunks, similarity=similarity, settings=settings)
         timings["extract"] = time.perf_counter() - t
         progress.note("Writing the knowledge graph")
         stats: dict[str, object] = {"encoded": index.encoded, "dense_index": index.dense_kind}

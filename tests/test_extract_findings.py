@@ -70,10 +70,32 @@ def test_export_uses_human_labels(findings):
 
 def test_gold_targets_hold_on_the_development_set(findings, gold, scorer):
     scores = scorer.score_extraction(findings.to_export(), gold)
-    assert scores["reviews"]["precision"] >= 0.95 and scores["reviews"]["recall"] >= 0.95
-    assert scores["review_themes"]["precision"] >= 0.85 and scores["review_themes"]["recall"] >= 0.80
-    assert scores["organisations"]["recall"] >= 0.90
-    assert scores["actions"]["recall"] >= 0.75 and scores["actions"]["precision"] >= 0.70
+    # Every gold review; the one extra is the unnamed neglect learning review the corpus does name.
+    assert scores["reviews"]["recall"] == 1.0 and scores["reviews"]["precision"] >= 0.8
+    assert scores["review_themes"]["precision"] >= 0.80 and scores["review_themes"]["recall"] >= 0.95
+    assert scores["organisations"]["recall"] >= 0.95
+    # The gold lists 42 of the report's actions; the rest of what is found counts against precision here.
+    assert scores["actions"]["recall"] >= 0.95 and scores["actions"]["precision"] >= 0.35
+
+
+@pytest.mark.parametrize("gold_file, pattern", [("oos-a.json", "a*"), ("oos-b.json", "b*")])
+def test_out_of_sample_targets_hold_on_other_areas_documents(gold_file, pattern, scorer):
+    """Fictional documents in other areas' genres (tests/data/oos) against gold written without the rules."""
+    import json
+
+    from conftest import DATA, GOLD
+    from kg.ingest import ingest_file
+
+    documents, chunks = [], []
+    for path in sorted((DATA / "oos").glob(pattern)):
+        document, document_chunks = ingest_file(path)
+        documents.append(document)
+        chunks.extend(document_chunks)
+    gold = json.loads((GOLD / gold_file).read_text(encoding="utf-8"))
+    scores = scorer.score_extraction(extract_findings(documents, chunks).to_export(), gold)
+    assert scores["reviews"]["precision"] >= 0.85 and scores["reviews"]["recall"] >= 0.85
+    assert scores["actions"]["precision"] >= 0.70 and scores["actions"]["recall"] >= 0.70
+    assert scores["organisations"]["recall"] >= 0.85
 
 
 def test_reviews_are_owned_by_the_body_that_reports_them(findings, northshire_findings):

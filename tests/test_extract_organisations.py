@@ -54,8 +54,15 @@ def test_generic_services_are_found_by_acronym_and_name(corpus_orgs):
     assert "CDOP" in quotes(orgs["cdop"])
 
 
+def test_national_bodies_come_from_the_national_gazetteer_with_their_category(corpus_orgs):
+    orgs = {o.label: o for o in corpus_orgs[0].values()}
+    essex = orgs["Essex County Council"]
+    assert essex.in_gazetteer and essex.category == "local authority"
+    assert orgs["Metropolitan Police Service"].category == "police"
+    assert orgs["Royal Free London NHS Foundation Trust"].category == "health"
+
+
 @pytest.mark.parametrize("label, acronym", [
-    ("Essex County Council", None),
     ("Brent Safeguarding Children Partnership", None),
     ("Early Years Parenting Hub", "EYPH"),
     ("Art Against Knives", "AAK"),

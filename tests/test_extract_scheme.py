@@ -54,12 +54,14 @@ def test_no_label_names_two_themes(scheme):
 
 def test_review_types_have_the_names_reports_use(scheme):
     types = {t.id: {t.label, *t.alt_labels} for t in scheme.review_types}
-    assert set(types) == {"cspr", "rapid-review", "serious-case-review", "learning-review",
-                          "safeguarding-adults-review", "domestic-homicide-review", "national-review"}
+    assert set(types) == {"cspr", "rapid-review", "serious-case-review", "learning-review", "thematic-review",
+                          "safeguarding-adults-review", "domestic-homicide-review", "child-practice-review",
+                          "adult-practice-review", "national-review", "triennial-analysis"}
     assert {"CSPR", "LCSPR", "local child safeguarding practice review"} <= types["cspr"]
     assert "SCR" in types["serious-case-review"]
     assert "SAR" in types["safeguarding-adults-review"]
     assert {"DHR", "domestic abuse related death review"} <= types["domestic-homicide-review"]
+    assert {"concise child practice review", "extended child practice review"} <= types["child-practice-review"]
 
 
 def test_gazetteer_is_w3c_org_with_units_under_known_parents(scheme):

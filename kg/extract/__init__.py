@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from kg.config import Settings
 from kg.documents import Chunk, Document
 from kg.extract.actions import find_actions
 from kg.extract.evidence import EvidenceLocator
@@ -38,7 +39,7 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
                      themes: Sequence[Theme] | str | Path | None = None,
                      gazetteer: Sequence[GazetteerEntry] | str | Path | None = None,
                      review_types: Sequence[ReviewType] | str | Path | None = None,
-                     theme_threshold: float | None = None) -> Findings:
+                     settings: Settings | None = None) -> Findings:
     """Everything extraction finds in a set of documents.
 
     Args:
@@ -47,15 +48,15 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
         similarity: `similarity(texts, others) -> cosine matrix` (e.g. `Embedder().similarity`) for
             embedding-based theme mentions; None to use theme labels only.
         themes: the theme scheme, or a SKOS Turtle file with it (default kg/ontology/themes.ttl).
-        gazetteer: known organisations, or a Turtle file (default kg/ontology/organisations.ttl).
+        gazetteer: known organisations, or Turtle file(s) (default: organisations.ttl and gazetteer-national.ttl).
         review_types: review-type concepts, or a SKOS Turtle file (default: from the themes file).
-        theme_threshold: similarity above which a chunk mentions a theme (default: setting
-            `theme_similarity`).
+        settings: the similarity threshold (`theme_similarity`); defaults if None.
 
     Returns:
         Findings: reviews, themes, chunk-level theme mentions, review→theme links, actions and
         organisations, each with evidence whose quote is exactly `document.text[start:end]`.
     """
+    settings = settings or Settings()
     theme_list = _themes(themes)
     type_list = _review_types(review_types, themes)
     entries = _gazetteer(gazetteer)
@@ -64,7 +65,8 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
     organisations, organisation_index = find_organisations(documents, entries, locator)
     reviews, review_index = find_reviews(documents, type_list, locator, theme_list)
     assign_partnerships(reviews, organisation_index, documents)
-    mentions = find_theme_mentions(documents, chunks, theme_list, locator, similarity, theme_threshold)
+    mentions = find_theme_mentions(documents, chunks, theme_list, locator, similarity,
+                                   float(settings.theme_similarity))
     review_themes = link_review_themes(documents, reviews, review_index, theme_list, locator)
     actions = find_actions(documents, review_index, organisation_index, theme_list, locator)
     return Findings(reviews=reviews, themes=list(theme_list), theme_mentions=mentions, review_themes=review_themes,

@@ -65,6 +65,7 @@ DISCOURSE_START = RULES.pattern("discourse_starts")
 NOT_OWNER_BEFORE = RULES.pattern("not_owner_before")
 OWNER_REFERENCES = [(re.compile(r.pattern), r.extra["label"]) for r in RULES.rules("owner_references")]
 OWNER_LEAD = RULES.pattern("owner_leads", flags=0)
+PASSIVE_AGENT = RULES.pattern("passive_agents")
 TABLE_COLUMNS = {name: RULES.pattern(f"table_{name}") for name in ("action", "owner", "date", "status",
                                                                      "recommendation")}
 RECOMMENDATION_REFERENCE = RULES.pattern("recommendation_reference")
@@ -175,6 +176,14 @@ class _DocumentReader:
                 return "excluded", title
         return None, ""
 
+    def _theme_heading(self, sentence: Span) -> list[str]:
+        """The themes the innermost heading above a sentence names, when it names one or two."""
+        section = self.index.locator.section_at(self.doc, sentence.start)
+        if section is None:
+            return []
+        named = self.matcher.keys_in(self.index.without_names(self.doc, section.title))
+        return named if 0 < len(named) <= 2 else []
+
     def _list_lead_in(self, paragraph: Span) -> str:
         """For a list item, the paragraph that introduces its list, when that ends with a colon."""
         if not is_bullet(self.text, paragraph):
@@ -268,13 +277,18 @@ class _DocumentReader:
             # ("FGM: EVIDENCE OF PUTTING LEARNING INTO PRACTICE"), not merely somewhere above it.
             themes = self.matcher.keys_in(text, body_span.start, body_span.end) or \
                 self.matcher.keys_in(self.index.without_names(self.doc, ACTION_HEADING.sub(" ", zone_title)))
+        elif zone is None and self._theme_heading(sentence):
+            # A section about one theme ("Financial abuse and scams: a partnership priority") reporting what a
+            # named partner did: theme-level activity, if plainly done (checked below).
+            themes = self._theme_heading(sentence)
+            zone = "theme"
         else:
             return None  # theme-level activity is read only where a report accounts for what was done
         if not reviews and not themes:
             return None
         recommendation_cue = bool(RECOMMENDATION_CUE.search(body))
         linked = bool(RESPONSE.search(body))
-        if zone is None and not recommendation_cue and not (linked and how == "sentence"):
+        if zone is None and not recommendation_cue and not (linked and how in ("sentence", "coreference")):
             return None
 
         score, reasons = 0.0, []
@@ -327,8 +341,9 @@ class _DocumentReader:
             mark("about the review itself")
         if OUTCOME.search(opening) and kind == "action taken":
             mark("outcome")
-        if NARRATIVE.search(opening) or text.rfind("\n", 0, sentence.start) + 1 in case_study_lines:
-            mark("narrative")
+        if (NARRATIVE.search(opening) and kind == "action taken") or \
+                text.rfind("\n", 0, sentence.start) + 1 in case_study_lines:
+            mark("narrative")  # a case told about the family ("the child", "her mother"), not what services did
         if LEARNING_STATEMENT.search(body) and not strong and kind == "action taken":
             mark("states learning")
         if LIST_INTRODUCTION.search(body):
@@ -341,6 +356,8 @@ class _DocumentReader:
             mark("long")
         if not reviews and not (strong and kind == "action taken"):
             return None  # with no review behind it, only something plainly done counts
+        if zone == "theme" and not (owners and not NARRATIVE.search(opening)):
+            return None  # under a theme heading, only what a named partner did
         if kind == "action taken" and not strong and not ACTION_VERB.search(body):
             return None  # an action is something done: a statement with no verb of doing is description
         number = self._number(sentence, zone_title) if kind == "recommendation" else None
@@ -390,6 +407,12 @@ class _DocumentReader:
                     if not NOT_OWNER_BEFORE.search(text[max(span.start, m.start - 50):m.start])]
         verb = STRONG_VERB.search(body) or ACTION_VERB.search(body) or MODAL.search(body)
         cut = span.start + verb.start() if verb else span.end
+        passive = PASSIVE_AGENT.search(body)
+        if passive:
+            # "A handover form has been developed by NBFT": the body after "by" acted.
+            agents = [m.org for m in mentions if span.start + passive.end() <= m.start < span.start + passive.end() + 80]
+            if agents:
+                return list(dict.fromkeys(agents))
         acting = [m.org for m in mentions if m.start < cut] or [m.org for m in mentions]
         owners = list(dict.fromkeys(acting))
         for pattern, label in OWNER_REFERENCES:
@@ -434,7 +457,8 @@ class _DocumentReader:
             span = Span(action[1], action[2])
             row = Span(line.start(), line.end())
             reviews, how = self.scope(row)
-            themes = self.themes_of(span)
+            # With no review behind it, a row counts only when it names its theme itself.
+            themes = self.themes_of(span) if reviews else self.matcher.keys_in(self.text, row.start, row.end)
             if not reviews and not themes:
                 continue
             owner_cell = columns["owner"]

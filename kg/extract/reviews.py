@@ -49,7 +49,7 @@ _SUBJECT = "|".join(sorted({re.escape(s) for s in SUBJECTS} | {re.escape(s.upper
 _ID = r"[A-Z]{1,3}[0-9]{0,2}"
 _ID_JOIN = r"[ \t]?(?:&|and|AND)[ \t]?"
 NAME = re.compile(rf"(?<![A-Za-z])(?P<subject>{_SUBJECT})[ \t]+(?P<id>{_ID}(?:{_ID_JOIN}{_ID})*)"
-                  r"(?![A-Za-z0-9'’\-])")
+                  r"(?![A-Za-z0-9\-]|['’](?!s\b))")
 _THE_FAMILY = re.compile(r"(?<![A-Za-z])(?P<the>[Tt]he)[ \t]+(?P<id>[A-Z]{1,2})[ \t]+(?P<subject>Family)(?![A-Za-z])")
 _PERSON = r"(?:[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?|[A-Z]{2,3})"
 _PERSONS = rf"{_PERSON}(?:[ \t]+(?:and|&)[ \t]+{_PERSON})?"
@@ -63,9 +63,11 @@ _QUOTED = re.compile(r"(?:“(?P<q1>[^”\n]{1,150})”|\"(?P<q2>[^\"\n]{1,150})
 def _quoted(match: re.Match, prefix: str = "q") -> str:
     """The text inside the quotes of a _QUOTED (or quoted-title) match."""
     return next(v for v in (match[f"{prefix}1"], match[f"{prefix}2"], match[f"{prefix}3"]) if v is not None)
-_TYPE_TO_NAME = [p for p, _ in RULES.patterns("type_to_name")]
+_TYPE_TO_NAME = RULES.patterns("type_to_name")
 _NAME_TO_TYPE = RULES.pattern("name_to_type", flags=0)
 _GENERIC_REVIEW = RULES.pattern("generic_review_words")
+_GENERIC_THEN_NAME = RULES.patterns("generic_review_then_name", flags=0)
+_INTRODUCED_NAME = RULES.pattern("introduced_name", flags=0)
 _REPOSITORY_HEADING = RULES.pattern("repository_heading", flags=re.M)
 _REFERENCE_ID = RULES.pattern("reference_identifiers", flags=0)
 _QUOTED_TITLE = RULES.pattern("quoted_title_then_type")
@@ -78,6 +80,7 @@ _YEAR = RULES.pattern("year", flags=0)
 _FUTURE = RULES.pattern("future")
 _TAKEN_FORWARD = RULES.pattern("taken_forward")
 _CO_REFERENCE = RULES.pattern("co_reference")
+_RESPONSE_START = RULES.pattern("response_start")
 _NATIONAL_CONTEXT = RULES.pattern("national_context", flags=0)
 _LEARNING_VERB = RULES.pattern("learning_verb", flags=0)
 _NOT_A_TITLE = RULES.pattern("not_a_title", flags=0)
@@ -268,14 +271,22 @@ class ReviewIndex:
         if named:
             return named, "sentence"
         paragraph = self.paragraph_of(doc, span.start)
-        if _CO_REFERENCE.search(text, span.start, span.end):
-            # "The review also identified …": the review named last, earlier in the same paragraph.
+        if _CO_REFERENCE.search(text, span.start, span.end) or _RESPONSE_START.match(text, span.start, span.end):
+            # "The review also identified …", "In response, …": the review named last, earlier in the paragraph.
             earlier = [m for m in self._mentions.get(doc, []) if paragraph.start <= m.start < span.start]
             if earlier:
                 return [earlier[-1].review], "coreference"
         in_scope, how = self.lead_reviews(doc, paragraph), "lead"
         if not in_scope:
             in_scope, how = self.section_reviews(doc, span.start), "section"
+        if not in_scope:
+            # A heading that says "the review" ("The review identified four learning themes") goes on about
+            # the review named last before it.
+            section = self.locator.section_at(doc, span.start)
+            if section is not None and _CO_REFERENCE.search(section.title):
+                earlier = [m for m in self._mentions.get(doc, []) if section.start - 3000 <= m.start < section.start]
+                if earlier:
+                    in_scope, how = [earlier[-1].review], "coreference"
         if not in_scope and self.document_review(doc):
             in_scope, how = [self.document_review(doc)], "document"
         if len(in_scope) > 1:
@@ -297,7 +308,11 @@ def _document_review(document: Document, mentions: list[ReviewMention], reviews:
     if not named:
         return None
     opening = [s.title for s in document.sections if s.start < max(400, len(document.text) // 10)][:5]
-    for texts in ([document.title or ""], [document.title or ""] + opening):
+    established = {m.review for m in mentions if m.establishing}
+    # A listing or annual report that names many reviews is about none of them in particular.
+    candidates = ([document.title or ""], [document.title or ""] + opening) if len(established) <= 2 \
+        else ([document.title or ""],)
+    for texts in candidates:
         in_text = {r for r in named if r in reviews and reviews[r].method != "unnamed"
                    and any(mention_pattern(reviews[r].label).search(t) for t in texts)}
         if len(in_text) == 1:
@@ -316,8 +331,13 @@ def mention_pattern(label: str) -> re.Pattern:
         parts = re.split(r"\s*(?:&|,)\s*", " ".join(words[1:]))
         identifier = r"[ \t]*(?:&|and|AND|,)[ \t]*".join(re.escape(p) for p in parts)
         return re.compile(rf"(?<![A-Za-z])(?i:{re.escape(words[0])})[ \t]+{identifier}(?![A-Za-z0-9'’\-])")
-    body = re.escape(label).replace("\\ ", r"\s+").replace("\\&", r"(?:&|and)").replace("'", "['’]").replace("’", "['’]")
-    return re.compile(r"(?<![A-Za-z])" + body + r"(?![A-Za-z])", re.I)
+    parts = []
+    for piece in re.split(r"(\s+|&|['’])", label):
+        if not piece:
+            continue
+        parts.append(r"\s+" if piece.isspace() else r"(?:&|and)" if piece == "&" else "['’]" if piece in "'’"
+                     else re.escape(piece))
+    return re.compile(r"(?<![A-Za-z])" + "".join(parts) + r"(?![A-Za-z])", re.I)
 
 
 def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
@@ -440,8 +460,11 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, 
     for heading in _REPOSITORY_HEADING.finditer(text):
         name_text = heading["name"].strip(" '‘’\"“”")
         start = heading.start("name") + heading["name"].find(name_text[:1])
-        entry_types = [h.key for h in type_hits if heading.end() <= h.start < heading.end() + 1500]
-        type_id = max(entry_types[:3], key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if entry_types else None
+        # The entry runs to the next repository heading; its first review type is the review's type.
+        following = _REPOSITORY_HEADING.search(text, heading.end())
+        entry_end = min(following.start() if following else len(text), heading.end() + 3000)
+        entry_types = [h.key for h in type_hits if heading.end() <= h.start < entry_end]
+        type_id = entry_types[0] if entry_types else None
         inner = NAME.fullmatch(name_text)
         # The repository lists published reviews, under the year they were published.
         extra = dict(area=heading["area"].strip(), year=int(heading["year"]), year_basis="published",
@@ -473,6 +496,7 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, 
     aliases: dict[str, str] = {}
     for hit in type_hits:
         _after_type(text, hit, lowercase, add, subject_mention, taken, aliases)
+    _untyped_names(text, type_hits, lowercase, add, subject_mention, taken)
     _names_before_type(text, type_hits, lowercase, add, taken)
 
     for match in _QUOTED_TITLE.finditer(text):
@@ -514,12 +538,15 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, 
 def _after_type(text: str, hit, lowercase: set[str], add, subject_mention, taken, aliases: dict[str, str]) -> None:
     """Names that follow a review type: "Review – Child A", "SAR Jo", "DHR into the death of 'Maya'", "CPR BGRSB 1/2024"."""
     surface = text[hit.start:hit.end]
-    for connector_pattern in _TYPE_TO_NAME:
-        connector = connector_pattern.match(text, hit.end)
-        if connector is None or connector.end() - hit.end > 40:
+    # "Domestic Homicide Review (DHR) for Adult J": the acronym in brackets belongs to the type.
+    bracket = re.match(r"[ \t]*\([A-Z]{2,6}\)", text[hit.end:hit.end + 12])
+    after = hit.end + (bracket.end() if bracket else 0)
+    for connector_pattern, connector_rule in _TYPE_TO_NAME:
+        connector = connector_pattern.match(text, after)
+        if connector is None or connector.end() - after > 40:
             continue
         position = connector.end()
-        plain_space = not text[hit.end:position].strip()
+        plain_space = not text[after:position].strip()
         name = NAME.match(text, position)
         if name:
             subject_mention(name, hit.key, hit.start, name.end())
@@ -547,8 +574,8 @@ def _after_type(text: str, hit, lowercase: set[str], add, subject_mention, taken
             return
         if plain_space and not _ACRONYM_TYPES.match(surface):
             continue  # "Safeguarding Adults Review Bernard" is rare; "Learning Review Group" is common
-        if not plain_space and not re.search(r"[-–—:]", text[hit.end:position]):
-            continue  # "a review into Maya's …" needs quotes or a dash to make a pseudonym a review name
+        if not plain_space and not re.search(r"[-–—:(]", text[after:position]) and not connector_rule.extra.get("death"):
+            continue  # a pseudonym needs quotes, a dash or "into the death of" to be a review's name
         pseudonym = PSEUDONYM.match(text, position)
         if pseudonym and not re.match(r"[ \t]+(?:[A-Z][a-z]|[A-Z]{2})", text[pseudonym.end():pseudonym.end() + 3]) \
                 and _proper_name(pseudonym["name"], lowercase):
@@ -558,6 +585,38 @@ def _after_type(text: str, hit, lowercase: set[str], add, subject_mention, taken
         if run and not plain_space and _proper_name(run["name"], lowercase) and not _NOT_A_TITLE.search(run["name"]):
             add(run["name"], "title", hit.key, hit.start, run.end(), surface=run["name"])
             return
+
+
+def _untyped_names(text: str, type_hits, lowercase: set[str], add, subject_mention, taken) -> None:
+    """Names tied to a review without a type beside them.
+
+    "the Board's earlier review concerning Adult N", "Review into the death of 'Rosa'" (the type,
+    when the sentence or the document gives one, is settled when mentions merge), and "a rapid
+    review was held after a baby, referred to as Baby T, was admitted".
+    """
+    for pattern, rule in _GENERIC_THEN_NAME:
+        for match in pattern.finditer(text):
+            if any(s <= match.start() < e for s, e in taken):
+                continue
+            name = NAME.match(text, match.end())
+            if name:
+                subject_mention(name, None, match.start(), name.end())
+                continue
+            quoted = _QUOTED.match(text, match.end())
+            pseudonym = PSEUDONYM.match(text, match.end()) if rule.extra.get("death") else None
+            value = _quoted(quoted) if quoted else (pseudonym["name"] if pseudonym else "")
+            if value and len(value.split()) <= 3 and _proper_name(value, lowercase, quoted=bool(quoted)):
+                end = quoted.end() if quoted else pseudonym.end()
+                add(value, "pseudonym", None, match.start(), end, surface=value)
+    for match in _INTRODUCED_NAME.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        sentence_start = max(line_start, text.rfind(". ", line_start, match.start()) + 1)
+        typed = [h for h in type_hits if sentence_start <= h.start < match.start()]
+        if not typed:
+            continue
+        name = NAME.match(text, match.end())
+        if name:
+            subject_mention(name, typed[-1].key, match.start(), name.end())
 
 
 def _names_before_type(text: str, type_hits, lowercase: set[str], add, taken) -> None:
@@ -589,8 +648,8 @@ def _unnamed_reviews(document: Document, type_matcher: ReviewTypeMatcher, theme_
                     and not re.search(r"\b(?:published|completed|undertaken|conducted)\b", body):
                 continue
             subject = (match["subject"] or "").strip(" ,")
-            if subject and (NAME.search(subject) or _QUOTED.search(subject) or len(subject.split()) > 9):
-                continue
+            if subject and (NAME.search(subject) or re.search("['‘’\"“”]", subject) or len(subject.split()) > 9):
+                continue  # a named or titled review, found by the patterns above
             if subject:
                 subject = re.sub(r"^(?:the|a|an|how|what|whether)\s+", "", subject, flags=re.I)
                 subject = re.sub(r"\s+(?:of|on|in|for|and|at|the|who|which)$", "", subject)
@@ -694,6 +753,8 @@ def _merge(review_id: str, named: _NamedReview, label: str, mentions: list[Revie
     # A review grid states a review's type deliberately; elsewhere the most specific type named wins.
     types = [m.type for m in mentions if m.type and m.from_table] or [m.type for m in mentions if m.type]
     review_type = max(types, key=lambda t: TYPE_PRECEDENCE.get(t, 0)) if types else None
+    if review_type is None:
+        review_type = _document_type(type_matcher, texts[mentions[0].doc])
     forward = [m.taken_forward_as for m in mentions if m.taken_forward_as]
     statuses = [(m.status_rank, 1 if m.from_table else 0, m.start, m.status) for m in mentions if m.status]
     status = max(statuses)[3] if statuses else None
@@ -714,6 +775,12 @@ def _merge(review_id: str, named: _NamedReview, label: str, mentions: list[Revie
                          area=areas[0] if areas else None, taken_forward_as=forward[0] if forward else None,
                          alt_labels=alt_labels, evidence=_dedupe(evidence),
                          method=method, confidence=confidence)
+
+
+def _document_type(type_matcher: ReviewTypeMatcher, text: str) -> str | None:
+    """The review type a document's opening names ("Domestic Homicide Review … into the death of Rosa"), if one."""
+    named = {h.key for h in type_matcher.find(text, 0, min(len(text), 1500))}
+    return named.pop() if len(named) == 1 else None
 
 
 def _dedupe(evidence):

@@ -14,8 +14,10 @@ report states a review's learning:
   learning themes upon: …", "Within this CSPR, key learning focused upon …");
 * a heading or inline lead inside the review's own sections
   ("CHILD L: EVIDENCE OF … > BRUISING PROTOCOLS");
-* the heading of the section that cites a national review, and the review's title.
-Embedding similarity alone never links a review to a theme.
+* the heading of the section that cites a national review, and the review's title;
+* a sentence of the review's findings or learning section that names the theme.
+Embedding similarity alone never links a review to a theme: tried on findings sentences that name
+no theme, it added wrong links and found no missing one (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -31,24 +33,21 @@ from kg.extract.evidence import EvidenceLocator
 from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, ThemeMention
 from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
+from kg.extract.rules import load_rules
 from kg.extract.sentences import Span, leads, sentences
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
+RULES = load_rules("themes")
 # Phrases that say a sentence states what a review learned.
-LEARNING_STATEMENT = re.compile(
-    r"\b(?:learning|practice|critical|key|primary|main)\s+(?:and\s+practice\s+)?themes?\b"
-    r"|\b(?:key|critical|primary|further|main|central|important)\s+learning\b"
-    r"|\blearning\s+(?:focus(?:es|ed|sed)?|cent(?:er|re)(?:s|d)?|featured|from\s+(?:this|the)\s+(?:review|CSPR|case))\b"
-    r"|\blearning\s+taken\s+from\b|\bas a result of (?:the )?learning\b|\bthemes?\s+(?:of|upon|included?)\b"
-    r"|\b(?:review|CSPR|SCR|SAR|DHR)\s+(?:also\s+)?(?:has\s+)?(?:identified|found|highlighted|focus(?:s)?ed|explored)\b"
-    r"|\bidentified\s+(?:the\s+)?(?:problem|need|issue|gap)s?\b",
-    re.I)
+LEARNING_STATEMENT = RULES.pattern("learning_statements")
+LEARNING_HEADING = RULES.pattern("learning_headings")
+NOT_LEARNING_HEADING = RULES.pattern("not_learning_headings")
 # Heading text that frames a section rather than naming a theme.
-_BOILERPLATE = re.compile(r"evidence of putting learning into practice and its impact|putting learning into practice"
-                          r"|\(continued\)|\bcontinued\b|early-stage findings|and actions", re.I)
+_BOILERPLATE = RULES.pattern("boilerplate")
 
-CONFIDENCE = {"table": 0.9, "learning-statement": 0.8, "heading": 0.75, "section": 0.7, "title": 0.7}
+CONFIDENCE = {"table": 0.9, "learning-statement": 0.8, "learning-section": 0.75, "heading": 0.75, "section": 0.7,
+              "title": 0.7}
 
 
 def theme_matcher(themes: Iterable[Theme]) -> LabelMatcher:
@@ -74,7 +73,7 @@ def find_theme_mentions(documents: Iterable[Document], chunks: Sequence[Chunk], 
         locator: turns offsets into Evidence.
         similarity: `similarity(texts, others)` returning a cosine matrix (e.g. `Embedder().similarity`);
             when None, only labels are used.
-        threshold: lowest similarity that counts as a mention (default: setting `theme_similarity`).
+        threshold: lowest similarity that counts as a mention (setting `theme_similarity`; 0.6 if None).
         max_per_chunk: most embedding mentions kept per chunk (the best scoring).
     """
     texts = {d.doc: d.text for d in documents}
@@ -84,7 +83,7 @@ def find_theme_mentions(documents: Iterable[Document], chunks: Sequence[Chunk], 
     for chunk in chunks:
         text = texts[chunk.doc]
         first: dict[str, LabelHit] = {}
-        for hit in matcher.find_all(text, chunk.start, chunk.end):
+        for hit in matcher.find(text, chunk.start, chunk.end):
             # One mention per theme and chunk: the first preferred-label hit, else the first hit.
             if hit.key not in first or (hit.pref and not first[hit.key].pref):
                 first[hit.key] = hit
@@ -95,10 +94,7 @@ def find_theme_mentions(documents: Iterable[Document], chunks: Sequence[Chunk], 
                                          confidence=0.9 if hit.pref else 0.8))
             labelled.add((chunk.chunk_id, theme_id))
     if similarity is not None and chunks:
-        if threshold is None:
-            from kg.config import load_settings
-
-            threshold = float(load_settings().theme_similarity)
+        threshold = 0.6 if threshold is None else threshold
         scores = np.asarray(similarity([c.embedding_text() for c in chunks], [theme_text(t) for t in themes]))
         for row, chunk in enumerate(chunks):
             best = np.argsort(-scores[row])[:max_per_chunk]
@@ -131,7 +127,7 @@ class _Link:
 
 def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFinding], index: ReviewIndex,
                        themes: list[Theme], locator: EvidenceLocator) -> list[ReviewTheme]:
-    """The themes each review raised, from its grid row, learning statements, headings and title.
+    """The themes each review raised, from its grid row, learning statements, findings, headings and title.
 
     Args:
         documents: cleaned documents.
@@ -146,6 +142,7 @@ def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFindin
     for document in documents:
         links.extend(_from_table_rows(document, index, matcher, locator))
         links.extend(_from_learning_statements(document, index, matcher, locator))
+        links.extend(_from_learning_sections(document, index, matcher, locator))
         links.extend(_from_headings(document, index, matcher, locator))
         links.extend(_from_citing_sections(document, index, matcher, locator))
     for review in reviews:
@@ -206,6 +203,38 @@ def _from_learning_statements(document: Document, index: ReviewIndex, matcher: L
         evidence = locator.evidence(document.doc, sentence.start, sentence.end)
         out.extend(_Link(review_id, theme_id, "learning-statement", evidence)
                    for review_id in in_scope for theme_id in theme_ids)
+    return out
+
+
+def learning_zone(document: Document, index: ReviewIndex, offset: int) -> bool:
+    """Whether the offset sits in a section or paragraph that sets out what a review found ("Findings / Learning")."""
+    text = document.text
+    titles = [text[lead.start:lead.end] for lead in reversed(leads(text, index.paragraph_of(document.doc, offset)))]
+    titles += list(reversed(index.locator.section_path(document.doc, offset)))
+    for title in titles:
+        if NOT_LEARNING_HEADING.search(title):
+            return False
+        if LEARNING_HEADING.search(index.without_names(document.doc, title)):
+            return True
+    return False
+
+
+def _from_learning_sections(document: Document, index: ReviewIndex, matcher: LabelMatcher,
+                            locator: EvidenceLocator) -> list[_Link]:
+    """Themes named in the findings or learning section of a review (its own document, or its entry)."""
+    text = document.text
+    out = []
+    for sentence in sentences(text):
+        if " | " in text[sentence.start:sentence.end] or not learning_zone(document, index, sentence.start):
+            continue
+        in_scope, how = index.scope(document.doc, sentence)
+        if not in_scope or how == "coreference":
+            continue
+        theme_ids = matcher.keys_in(text, sentence.start, sentence.end)
+        if theme_ids:
+            evidence = locator.evidence(document.doc, sentence.start, sentence.end)
+            out.extend(_Link(review_id, theme_id, "learning-section", evidence)
+                       for review_id in in_scope for theme_id in theme_ids)
     return out
 
 

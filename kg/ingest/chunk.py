@@ -114,6 +114,7 @@ def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Sectio
         current.append(i)
     if current:
         groups.append(current)
+    groups = _merge_short_sections(groups, blocks, sections, target_words)
 
     chunks: list[Chunk] = []
     for group in groups:
@@ -124,10 +125,33 @@ def chunk_blocks(doc: str, text: str, blocks: list[Block], sections: list[Sectio
             body = text[start:end]
             chunks.append(Chunk(
                 doc=doc, chunk_id=f"{doc}#{len(chunks):04d}", text=body, start=start, end=end,
-                section=_chunk_section(sections, start, _first_content_offset(blocks, group, start, end)),
+                section=_chunk_section(sections, start, _first_content_offset(blocks, group, start, end), end),
                 paragraphs=[blocks[i].number for i in paragraphs_of if blocks[i].number],
                 ordinal=len(chunks)))
     return chunks
+
+
+def _merge_short_sections(groups: list[list[int]], blocks: list[Block], sections: list[Section],
+                          target_words: int) -> list[list[int]]:
+    """Sibling sections too short to stand alone (web pages, minutes, review lists, briefings) share a chunk.
+
+    Neighbouring groups are joined while together they stay within the target size and their sections
+    sit under the same parent heading, so a passage that answers a question is not cut into fragments.
+    """
+    merged: list[list[int]] = []
+    words: list[int] = []
+    parents: list[tuple[str, ...]] = []
+    for group in groups:
+        size = sum(len(blocks[i].text.split()) for i in group)
+        parent = tuple(section_path_at(sections, blocks[group[0]].start)[:-1])
+        if merged and words[-1] + size <= target_words and parents[-1] == parent:
+            merged[-1].extend(group)
+            words[-1] += size
+            continue
+        merged.append(list(group))
+        words.append(size)
+        parents.append(parent)
+    return merged
 
 
 def _closes_group(blocks: list[Block], group: list[int], opened_at: dict[int, Section], i: int) -> bool:
@@ -154,11 +178,22 @@ def _is_empty_heading(blocks: list[Block], i: int, opened_at: dict[int, Section]
     return i + 1 == len(blocks) or blocks[i + 1].start >= section.end
 
 
-def _chunk_section(sections: list[Section], start: int, content: int) -> list[str]:
+def _chunk_section(sections: list[Section], start: int, content: int, end: int | None = None) -> list[str]:
     """The path a chunk is filed under: the section of its first content (past any headings it opens
     with), if that lies inside the section where the chunk starts; else the innermost section
-    holding both (the chunk opens with the heading of an empty sibling section)."""
+    holding both (the chunk opens with the heading of an empty sibling section). A chunk that runs
+    over several short sibling sections is filed under their shared parent."""
     path = section_path_at(sections, content)
+    if end is not None:
+        last = section_path_at(sections, max(content, end - 1))
+        if last != path:
+            common = []
+            for a, b in zip(path, last):
+                if a != b:
+                    break
+                common.append(a)
+            if common:
+                return common
     at_start = section_path_at(sections, start)
     if path[:len(at_start)] == at_start:
         return path
