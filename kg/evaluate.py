@@ -229,6 +229,26 @@ def _same_type(predicted: str | None, gold_type: str) -> bool:
     return bool(predicted) and canonical(predicted) == canonical(gold_type)
 
 
+def restrict_to_documents(found: dict, files: Sequence[str]) -> dict:
+    """Findings from the gold set's documents only, so a knowledge base holding other documents can be scored too.
+
+    With no documents listed, everything is kept.
+    """
+    if not files:
+        return found
+    wanted = set(files)
+
+    def named_in(item: dict) -> bool:
+        return bool(wanted & set(item.get("documents") or [item.get("doc")]))
+
+    reviews = [r for r in found.get("reviews", []) if named_in(r)]
+    kept = {r["label"] for r in reviews}
+    return {**found, "reviews": reviews,
+            "review_themes": [rt for rt in found.get("review_themes", []) if rt["review"] in kept],
+            "actions": [a for a in found.get("actions", []) if a.get("doc") in wanted],
+            "organisations": [o for o in found.get("organisations", []) if named_in(o)]}
+
+
 @dataclass
 class EvalReport:
     """Scores of one knowledge base against one gold set."""
@@ -287,7 +307,7 @@ def evaluate(kb, gold_path: str | Path, modes: Sequence[str] = MODES, settings=N
         runs = [asker.ask(q).to_dict() for q in questions]
         report.scores["ask"] = score_ask(runs, gold)
     if "extraction" in modes and gold.get("reviews") is not None:
-        found = load_findings(kb).to_export()
+        found = restrict_to_documents(load_findings(kb).to_export(), [d["file"] for d in gold.get("documents", [])])
         report.scores.update(score_extraction(found, gold))
         report.details = extraction_details(found, gold)
     return report

@@ -84,3 +84,11 @@ def test_kg_eval_scores_a_built_knowledge_base(kb_settings):
     assert report["scores"]["reviews"]["recall"] == 1.0
     assert report["scores"]["actions"]["recall"] >= 0.95
     assert report["details"]["review_types"]["of"] >= 4
+
+
+def test_findings_are_scored_on_the_gold_sets_own_documents(findings_export):
+    restricted = evaluate.restrict_to_documents(findings_export, ["004_46dafe67aed78039.txt"])
+    assert restricted["reviews"] and all("004_46dafe67aed78039.txt" in r["documents"] for r in restricted["reviews"])
+    assert all(a["doc"] == "004_46dafe67aed78039.txt" for a in restricted["actions"])
+    assert evaluate.restrict_to_documents(findings_export, ["another-area.md"])["reviews"] == []
+    assert evaluate.restrict_to_documents(findings_export, []) is findings_export

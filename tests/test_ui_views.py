@@ -31,10 +31,10 @@ def small_findings() -> Findings:
         review_themes=[ReviewTheme("child-l", "information-sharing", [ev(0), ev(5)], "grid", 0.9),
                        ReviewTheme("child-a", "information-sharing", [ev(20)], "grid", 0.9),
                        ReviewTheme("child-ss", "adultification", [ev(10)], "grid", 0.9)],
-        actions=[ActionFinding("gp-form", "A GP data sharing form", ev(500), "form", ["child-l"],
-                               ["information-sharing"], ["gps"], confidence=0.9),
-                 ActionFinding("training", "Training for GPs", ev(600), "training", ["child-a"],
-                               ["information-sharing", "neglect"], ["gps"], confidence=0.7)],
+        actions=[ActionFinding("gp-form", "A GP data sharing form", ev(500), category="form", reviews=["child-l"],
+                               themes=["information-sharing"], organisations=["gps"], confidence=0.9),
+                 ActionFinding("training", "Training for GPs", ev(600), category="training", reviews=["child-a"],
+                               themes=["information-sharing", "neglect"], organisations=["gps"], confidence=0.7)],
         organisations=[OrganisationFinding("gps", "GP practices", mentions=[ev(700)]),
                        OrganisationFinding("unused", "Never mentioned")])
 

@@ -36,7 +36,7 @@ from kg.extract.labels import LabelMatcher
 from kg.extract.organisations import OrganisationIndex
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, after_lead, is_bullet, leads, sentences
+from kg.extract.sentences import Span, after_lead, is_bullet, leads, list_lead_in, sentences
 from kg.extract.themes import theme_matcher
 from kg.namespaces import slugify
 
@@ -162,9 +162,9 @@ class _DocumentReader:
         """
         paragraph = self.index.paragraph_of(self.doc, sentence.start)
         titles = [self.text[lead.start:lead.end] for lead in reversed(leads(self.text, paragraph))]
-        lead_in = self._list_lead_in(paragraph)
+        lead_in = list_lead_in(self.text, paragraph)
         if lead_in:
-            titles.append(lead_in)
+            titles.append(self.text[lead_in.start:lead_in.end])
         titles += list(reversed(self.index.locator.section_path(self.doc, sentence.start)))
         for title in titles:
             title_body = self.index.without_names(self.doc, title)
@@ -183,21 +183,6 @@ class _DocumentReader:
             return []
         named = self.matcher.keys_in(self.index.without_names(self.doc, section.title))
         return named if 0 < len(named) <= 2 else []
-
-    def _list_lead_in(self, paragraph: Span) -> str:
-        """For a list item, the paragraph that introduces its list, when that ends with a colon."""
-        if not is_bullet(self.text, paragraph):
-            return ""
-        position = paragraph.start
-        while position > 0:
-            previous = self.index.paragraph_of(self.doc, max(0, position - 2))
-            if previous.start >= position:
-                return ""
-            body = self.text[previous.start:previous.end].strip()
-            if body and not is_bullet(self.text, previous):
-                return body if body.endswith(":") else ""
-            position = previous.start
-        return ""
 
     def scope(self, sentence: Span) -> tuple[list[str], str]:
         reviews, how = self.index.scope(self.doc, sentence)

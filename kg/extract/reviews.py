@@ -528,8 +528,6 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, 
     labels = {mention.review: label for label, _, mention in out}
     for i, (label, kind, mention) in enumerate(out):
         if mention.review in aliases and aliases[mention.review] in labels:
-            if mention.surface == label:
-                mention.surface = label
             mention.review = aliases[mention.review]
             out[i] = (labels[mention.review], "subject", mention)
     return out

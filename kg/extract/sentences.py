@@ -156,3 +156,23 @@ def leads(text: str, span: Span) -> list[Span]:
         while position < current.end and (text[position] == ":" or text[position].isspace()):
             position += 1
         current = Span(position, current.end)
+
+
+def list_lead_in(text: str, span: Span) -> Span | None:
+    """For a list item, the line that introduces its list ("The review identified four learning themes:"), if any.
+
+    The nearest line above the item that is not itself an item, when it ends with a colon.
+    """
+    if not is_bullet(text, span):
+        return None
+    position = text.rfind("\n", 0, span.start)
+    while position > 0:
+        line_start = text.rfind("\n", 0, position) + 1
+        line = trim(text, line_start, position)
+        position = line_start - 1
+        if line.end <= line.start:
+            continue
+        if is_bullet(text, line):
+            continue
+        return line if text[line.start:line.end].rstrip().endswith(":") else None
+    return None

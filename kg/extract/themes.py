@@ -34,7 +34,7 @@ from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, The
 from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, leads, sentences
+from kg.extract.sentences import Span, leads, list_lead_in, sentences
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
@@ -225,10 +225,21 @@ def _from_learning_sections(document: Document, index: ReviewIndex, matcher: Lab
     text = document.text
     out = []
     for sentence in sentences(text):
-        if " | " in text[sentence.start:sentence.end] or not learning_zone(document, index, sentence.start):
+        if " | " in text[sentence.start:sentence.end]:
             continue
-        in_scope, how = index.scope(document.doc, sentence)
-        if not in_scope or how == "coreference":
+        lead_in = list_lead_in(text, sentence)
+        # Only a lead-in whose own last sentence says it lists learning ("… identified four learning themes:").
+        lead_in = sentences(text, lead_in.start, lead_in.end)[-1] if lead_in is not None else None
+        if lead_in is not None and LEARNING_STATEMENT.search(text, lead_in.start, lead_in.end):
+            # An item of a list of learning ("The review identified four learning themes: • …").
+            in_scope, how = index.scope(document.doc, lead_in)
+        elif learning_zone(document, index, sentence.start):
+            in_scope, how = index.scope(document.doc, sentence)
+            if how == "coreference":
+                continue
+        else:
+            continue
+        if not in_scope:
             continue
         theme_ids = matcher.keys_in(text, sentence.start, sentence.end)
         if theme_ids:

@@ -194,10 +194,8 @@ class Searcher:
                 out.append(exc)
         return out
 
-
 _SEARCHERS: dict[str, Searcher] = {}
 _SEARCHERS_LOCK = threading.Lock()
-
 
 def open_searcher(kb_path: str | Path | None = None, settings: Settings | None = None) -> Searcher:
     """A cached Searcher for the live version of a knowledge base (reopened when a new version is published)."""
