@@ -164,7 +164,8 @@ def _manifest(ingested: IngestResult, settings: Settings, timings: dict[str, flo
         "kg_version": __version__,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "settings": {k: settings.values[k] for k in (
-            "embedding_model", "chunk_target_words", "chunk_max_words", "chunk_overlap_words", "theme_similarity")},
+            "embedding_model", "chunk_target_words", "chunk_max_words", "chunk_overlap_words", "theme_similarity",
+            "review_theme_similarity")},
         "inputs": {d.doc: d.sha256 for d in ingested.documents},
         "counts": {
             "documents": len(ingested.documents),

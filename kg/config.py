@@ -52,6 +52,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_chars", 2000, "Longest question or search query accepted."),
     Setting("theme_similarity", 0.60,
             "Cosine similarity to a theme's label/definition above which a passage is linked to it."),
+    Setting("review_theme_similarity", 0.50,
+            "Cosine similarity above which an item of a review's list of learning that names no theme "
+            "(\"hearing directly from children\") links the review to the theme closest in meaning."),
     Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
     Setting("graph_store", "oxigraph",

@@ -46,11 +46,11 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
         documents: cleaned documents (kg/ingest).
         chunks: their chunks; evidence points at the chunk that holds it.
         similarity: `similarity(texts, others) -> cosine matrix` (e.g. `Embedder().similarity`) for
-            embedding-based theme mentions; None to use theme labels only.
+            embedding-based theme mentions and items of learning that name no theme; None to use labels only.
         themes: the theme scheme, or a SKOS Turtle file with it (default kg/ontology/themes.ttl).
         gazetteer: known organisations, or Turtle file(s) (default: organisations.ttl and gazetteer-national.ttl).
         review_types: review-type concepts, or a SKOS Turtle file (default: from the themes file).
-        settings: the similarity threshold (`theme_similarity`); defaults if None.
+        settings: the similarity thresholds (`theme_similarity`, `review_theme_similarity`); defaults if None.
 
     Returns:
         Findings: reviews, themes, chunk-level theme mentions, review→theme links, actions and
@@ -67,7 +67,8 @@ def extract_findings(documents: Sequence[Document], chunks: Sequence[Chunk], sim
     assign_partnerships(reviews, organisation_index, documents)
     mentions = find_theme_mentions(documents, chunks, theme_list, locator, similarity,
                                    float(settings.theme_similarity))
-    review_themes = link_review_themes(documents, reviews, review_index, theme_list, locator)
+    review_themes = link_review_themes(documents, reviews, review_index, theme_list, locator, similarity,
+                                       float(settings.review_theme_similarity))
     actions = find_actions(documents, review_index, organisation_index, theme_list, locator)
     return Findings(reviews=reviews, themes=list(theme_list), theme_mentions=mentions, review_themes=review_themes,
                     actions=actions, organisations=organisations)

@@ -15,9 +15,11 @@ report states a review's learning:
 * a heading or inline lead inside the review's own sections
   ("CHILD L: EVIDENCE OF … > BRUISING PROTOCOLS");
 * the heading of the section that cites a national review, and the review's title;
-* a sentence of the review's findings or learning section that names the theme.
-Embedding similarity alone never links a review to a theme: tried on findings sentences that name
-no theme, it added wrong links and found no missing one (benchmarks/RESULTS.md).
+* a sentence of the review's findings or learning section that names the theme;
+* when a similarity function is given, an item of a list of learning ("Learning themes include:
+  …; hearing directly from children during call-outs; …") that names no theme by any label, by
+  its closeness in meaning to a theme (method "meaning"). Whole findings sentences compared this
+  way added wrong links and found no missing one, so only such short items are compared.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, The
 from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, leads, list_lead_in, sentences
+from kg.extract.sentences import Span, leads, list_lead_in, sentences, trim
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
@@ -47,7 +49,7 @@ NOT_LEARNING_HEADING = RULES.pattern("not_learning_headings")
 _BOILERPLATE = RULES.pattern("boilerplate")
 
 CONFIDENCE = {"table": 0.9, "learning-statement": 0.8, "learning-section": 0.75, "heading": 0.75, "section": 0.7,
-              "title": 0.7}
+              "title": 0.7, "meaning": 0.6}
 
 
 def theme_matcher(themes: Iterable[Theme]) -> LabelMatcher:
@@ -126,7 +128,8 @@ class _Link:
 
 
 def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFinding], index: ReviewIndex,
-                       themes: list[Theme], locator: EvidenceLocator) -> list[ReviewTheme]:
+                       themes: list[Theme], locator: EvidenceLocator, similarity: Similarity | None = None,
+                       threshold: float = 0.5) -> list[ReviewTheme]:
     """The themes each review raised, from its grid row, learning statements, findings, headings and title.
 
     Args:
@@ -135,21 +138,52 @@ def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFindin
         index: which review a passage is about.
         themes: the theme scheme.
         locator: turns offsets into Evidence.
+        similarity: when given, an item of a list of learning that names no theme by any label
+            ("hearing directly from children during call-outs") is linked to the theme closest in
+            meaning to it, if the similarity reaches `threshold`.
+        threshold: lowest similarity for such a link (setting `review_theme_similarity`).
     """
     documents = list(documents)
     matcher = theme_matcher(themes)
     links: list[_Link] = []
+    unlabelled: list[tuple[list[str], Evidence]] = []
     for document in documents:
         links.extend(_from_table_rows(document, index, matcher, locator))
-        links.extend(_from_learning_statements(document, index, matcher, locator))
-        links.extend(_from_learning_sections(document, index, matcher, locator))
+        links.extend(_from_learning_statements(document, index, matcher, locator, unlabelled))
+        links.extend(_from_learning_sections(document, index, matcher, locator, unlabelled))
         links.extend(_from_headings(document, index, matcher, locator))
         links.extend(_from_citing_sections(document, index, matcher, locator))
     for review in reviews:
         if review.method == "title":
             for hit in matcher.find(review.label):
                 links.append(_Link(review.id, hit.key, "title", review.evidence[0]))
+    if similarity is not None and unlabelled:
+        links.extend(_by_meaning(unlabelled, themes, similarity, threshold))
     return _merge(links)
+
+
+def _by_meaning(unlabelled: list[tuple[list[str], Evidence]], themes: list[Theme], similarity: Similarity,
+                threshold: float) -> list[_Link]:
+    """Items of learning that say what a review learned in their own words, linked by meaning."""
+    scores = np.asarray(similarity([e.quote for _, e in unlabelled], [theme_text(t) for t in themes]))
+    out = []
+    for row, (reviews, evidence) in enumerate(unlabelled):
+        best = int(np.argmax(scores[row]))
+        if float(scores[row, best]) >= threshold:
+            out.extend(_Link(review_id, themes[best].id, "meaning", evidence) for review_id in reviews)
+    return out
+
+
+def _learning_items(text: str, span: Span) -> list[Span]:
+    """The items a learning statement lists: after its colon, split at semicolons ("include: a; b; c")."""
+    colon = text.find(":", span.start, span.end)
+    start = colon + 1 if colon >= 0 else span.start
+    items = []
+    for part in re.finditer(r"[^;]+", text[start:span.end]):
+        item = trim(text, start + part.start(), start + part.end())
+        if len(text[item.start:item.end].split()) >= 3:
+            items.append(item)
+    return items
 
 
 def _from_table_rows(document: Document, index: ReviewIndex, matcher: LabelMatcher,
@@ -185,8 +219,8 @@ def _row_items(text: str, span: Span) -> list[Span]:
 
 
 def _from_learning_statements(document: Document, index: ReviewIndex, matcher: LabelMatcher,
-                              locator: EvidenceLocator) -> list[_Link]:
-    """Themes named in a sentence that states what a review learned."""
+                              locator: EvidenceLocator, unlabelled: list | None = None) -> list[_Link]:
+    """Themes named in a sentence that states what a review learned; its items naming none go to `unlabelled`."""
     text = document.text
     out = []
     for sentence in sentences(text):
@@ -198,11 +232,14 @@ def _from_learning_statements(document: Document, index: ReviewIndex, matcher: L
         if not in_scope:
             continue
         theme_ids = matcher.keys_in(text, sentence.start, sentence.end)
-        if not theme_ids:
-            continue
-        evidence = locator.evidence(document.doc, sentence.start, sentence.end)
-        out.extend(_Link(review_id, theme_id, "learning-statement", evidence)
-                   for review_id in in_scope for theme_id in theme_ids)
+        if theme_ids:
+            evidence = locator.evidence(document.doc, sentence.start, sentence.end)
+            out.extend(_Link(review_id, theme_id, "learning-statement", evidence)
+                       for review_id in in_scope for theme_id in theme_ids)
+        if unlabelled is not None:
+            unlabelled.extend((in_scope, locator.evidence(document.doc, item.start, item.end))
+                              for item in _learning_items(text, sentence)
+                              if not matcher.keys_in(text, item.start, item.end))
     return out
 
 
@@ -220,8 +257,11 @@ def learning_zone(document: Document, index: ReviewIndex, offset: int) -> bool:
 
 
 def _from_learning_sections(document: Document, index: ReviewIndex, matcher: LabelMatcher,
-                            locator: EvidenceLocator) -> list[_Link]:
-    """Themes named in the findings or learning section of a review (its own document, or its entry)."""
+                            locator: EvidenceLocator, unlabelled: list | None = None) -> list[_Link]:
+    """Themes named in the findings or learning section of a review (its own document, or its entry).
+
+    Items of a list of learning that name no theme go to `unlabelled`, for linking by meaning.
+    """
     text = document.text
     out = []
     for sentence in sentences(text):
@@ -230,7 +270,8 @@ def _from_learning_sections(document: Document, index: ReviewIndex, matcher: Lab
         lead_in = list_lead_in(text, sentence)
         # Only a lead-in whose own last sentence says it lists learning ("… identified four learning themes:").
         lead_in = sentences(text, lead_in.start, lead_in.end)[-1] if lead_in is not None else None
-        if lead_in is not None and LEARNING_STATEMENT.search(text, lead_in.start, lead_in.end):
+        listed = lead_in is not None and LEARNING_STATEMENT.search(text, lead_in.start, lead_in.end)
+        if listed:
             # An item of a list of learning ("The review identified four learning themes: • …").
             in_scope, how = index.scope(document.doc, lead_in)
         elif learning_zone(document, index, sentence.start):
@@ -242,10 +283,12 @@ def _from_learning_sections(document: Document, index: ReviewIndex, matcher: Lab
         if not in_scope:
             continue
         theme_ids = matcher.keys_in(text, sentence.start, sentence.end)
+        evidence = locator.evidence(document.doc, sentence.start, sentence.end)
         if theme_ids:
-            evidence = locator.evidence(document.doc, sentence.start, sentence.end)
             out.extend(_Link(review_id, theme_id, "learning-section", evidence)
                        for review_id in in_scope for theme_id in theme_ids)
+        elif listed and unlabelled is not None:
+            unlabelled.append((in_scope, evidence))
     return out
 
 
