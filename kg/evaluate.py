@@ -192,13 +192,14 @@ def extraction_details(found: dict, gold: dict) -> dict[str, Any]:
     year_right = sum(predicted[k].get("year") == gold_reviews[k]["year"] for k in dated)
 
     organisations = {o["id"]: _labels(o) for o in gold.get("organisations", [])}
+    found_names = {o["label"]: _labels(o) for o in found.get("organisations", [])}
     wanted = gold_actions(gold)
     owned = [g for g in wanted if g.get("partners")]
     owner_right = 0
     for action in owned:
         matches = [p for p in found.get("actions", []) if _action_matches(p, action)]
         gold_names = set().union(*(organisations.get(o, {norm(o)}) for o in action["partners"]))
-        owner_right += any(gold_names & set().union(*(_labels({"label": o}) for o in p.get("organisations", [])),
+        owner_right += any(gold_names & set().union(*(found_names.get(o, {norm(o)}) for o in p.get("organisations", [])),
                                                      set()) for p in matches)
     missed_actions = [g["quote"] for g in wanted
                       if not any(_action_matches(p, g) for p in found.get("actions", []))]

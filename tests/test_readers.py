@@ -119,3 +119,36 @@ def test_script_in_plain_text_stays_as_text(tmp_path):
     document, _ = ingest_file(path)
     assert "<script>alert(1)</script>" in document.text
     assert "SELECT * WHERE { ?s ?p ?o }" in document.text
+
+
+def test_a_page_of_several_articles_is_read_whole(tmp_path):
+    """A newsletter page holds several <article>s: every one of them is text, not only the first."""
+    from kg.ingest.readers import read_document
+
+    page = tmp_path / "newsletter.html"
+    page.write_text("<html><body><h1>Safeguarding news</h1>"
+                    "<article><h2>New thematic review</h2><p>The Partnership commissioned a review.</p></article>"
+                    "<article><h2>Training</h2><table><tr><th>Date</th><th>Course</th></tr>"
+                    "<tr><td>8 May</td><td>Working with fathers</td></tr></table></article>"
+                    "<article><h2>National news</h2><p>The Panel published a national review.</p></article>"
+                    "</body></html>", encoding="utf-8")
+    text = read_document(page).text
+    assert "Safeguarding news" in text and "commissioned a review" in text
+    assert "Working with fathers" in text and "<table>" not in text
+    assert "The Panel published a national review." in text
+
+
+def test_a_pages_title_and_footer_outside_main_are_kept(tmp_path):
+    """The page's h1 and its footer note (who the partnership is) stand outside <main>; menus do not."""
+    from kg.ingest.readers import read_document
+
+    page = tmp_path / "briefing.html"
+    page.write_text("<html><body><nav><a href='/'>Home</a><a href='/x'>Menu item</a></nav>"
+                    "<header><h1>Learning Briefing: DHR Hollie</h1></header>"
+                    "<main><h2>About</h2><p>The review was commissioned in 2022.</p></main>"
+                    "<footer><p>The partnership brings together Orrinford Borough Council and the police.</p></footer>"
+                    "</body></html>", encoding="utf-8")
+    text = read_document(page).text
+    assert text.lstrip().startswith("# Learning Briefing: DHR Hollie")
+    assert "commissioned in 2022" in text and "Orrinford Borough Council" in text
+    assert "Menu item" not in text

@@ -63,7 +63,7 @@ QUESTION = RULES.pattern("questions")
 LIST_INTRODUCTION = RULES.pattern("list_introductions")
 DISCOURSE_START = RULES.pattern("discourse_starts")
 NOT_OWNER_BEFORE = RULES.pattern("not_owner_before")
-OWNER_REFERENCES = [(re.compile(r.pattern), r.extra["label"]) for r in RULES.rules("owner_references")]
+OWNER_REFERENCES = [(re.compile(r.pattern, re.I), r.extra["label"]) for r in RULES.rules("owner_references")]
 OWNER_LEAD = RULES.pattern("owner_leads", flags=0)
 PASSIVE_AGENT = RULES.pattern("passive_agents")
 TABLE_COLUMNS = {name: RULES.pattern(f"table_{name}") for name in ("action", "owner", "date", "status",

@@ -39,6 +39,8 @@ GENERIC_WORDS = {w for rule in RULES.rules("generic_words") for w in rule.patter
 CATEGORIES = [(rule.value, re.compile(rule.pattern)) for rule in RULES.rules("categories")]
 _APPOSITIVE = RULES.pattern("appositives", flags=0)
 _PLACE_SERVICES = RULES.pattern("place_services", flags=0)
+_OWNED_UNIT = RULES.pattern("owned_units", flags=0)
+_REVERSE_APPOSITIVE = RULES.pattern("reverse_appositives", flags=0)
 # Proper names before an appositive: up to five capitalised words ("Safe Harbour Quillington").
 _PROPER_RUN = re.compile(r"(?:(?<=[\s(\"“‘])|^)(?P<name>[A-Z][A-Za-z'’\-]+(?:[ \t]+(?:of|and|&|for)?[ \t]*[A-Z][A-Za-z'’\-]+){0,4})(?=[ \t]*[,(])")
 _NAME_WORD = r"(?:[A-Z][A-Za-z0-9'’\-]*)"
@@ -315,7 +317,11 @@ def _split_conjoined(name: str) -> list[tuple[str, int]]:
     parts, position = [], 0
     for separator in re.finditer(r" (?:and|&) ", name):
         left = name[position:separator.start()]
-        if left.split() and left.split()[-1] in ORG_HEADS:
+        right = name[separator.end():]
+        # "X Board and Y Board", or "St Aldric's Night Shelter and NHS Tarnleigh Integrated Care Board": a
+        # list of two names, when the left is a body's name or the right opens a new one ("NHS …", "The …").
+        if left.split() and (left.split()[-1] in ORG_HEADS or
+                             (len(left.split()) >= 2 and re.match(r"(?:NHS|HM|The)\b", right))):
             parts.append((left, position))
             position = separator.end()
     parts.append((name[position:], position))
@@ -333,7 +339,7 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
         bare = re.sub(r"^the |( ltd| limited| cic| plc)$", "", key)
         return key in known_names or bare in known_names or f"the {bare}" in known_names
 
-    def add(name: str, acronym: str | None, method: str, confidence: float) -> None:
+    def add(name: str, acronym: str | None, method: str, confidence: float, alt: str | None = None) -> None:
         if not name or known(name) or (acronym and normalise(acronym) in known_names):
             return
         org_id = slugify(re.sub(r"['’]s\b", "", name))
@@ -346,6 +352,8 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
                 method=method, confidence=confidence)
         elif acronym and not finding.acronym:
             finding.acronym = acronym
+        if alt and alt not in finding.alt_labels:
+            finding.alt_labels.append(alt)
         finding.confidence = max(finding.confidence, confidence)
 
     for document in documents:
@@ -398,6 +406,12 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
                         and _looks_like_body(name, common_words):
                     add(name, defined_acronyms.get(name), "organisational-noun", 0.5)
 
+        for cue in _REVERSE_APPOSITIVE.finditer(text):
+            # "… provided by a local charity, Snug Start": the capitalised name after the appositive.
+            named = re.match(r"[A-Z][A-Za-z'’\-]+(?:[ \t]+[A-Z][A-Za-z'’\-]+){0,4}", text[cue.end():cue.end() + 80])
+            if named and len(named.group(0).split()) >= 2 and _has_proper_word(named.group(0), common_words) \
+                    and not overlaps_known(cue.end(), cue.end() + named.end()):
+                add(named.group(0), None, "appositive", 0.5)
         for match in _PROPER_RUN.finditer(text):
             if not _APPOSITIVE.match(text, match.end()):
                 continue
@@ -406,6 +420,14 @@ def _detect_unlisted(documents: list[Document], gazetteer_hits: dict[str, list[L
             if name and len(name.split()) >= 2 and not overlaps_known(start, start + len(name)) \
                     and _has_proper_word(name, common_words) and not any(w in ROLE_WORDS for w in name.split()):
                 add(name, defined_acronyms.get(name), "appositive", 0.5)
+        for match in _OWNED_UNIT.finditer(text):
+            # "Rookhaven Borough Council's Housing Needs Service": a unit named after its owner.
+            unit = match["unit"]
+            start = match.start("unit")
+            if not overlaps_known(start, start + len(unit)) and not _inside_title(text, match.start()):
+                owner = _clean_name(match["owner"])
+                if owner and _has_proper_word(owner, common_words):
+                    add(f"{owner} {unit}", None, "owned-unit", 0.5, alt=unit)
         for match in _PLACE_SERVICES.finditer(text):
             name = " ".join(match["name"].split())
             if _has_proper_word(name.split()[0], common_words) and not _inside_title(text, match.start()) \

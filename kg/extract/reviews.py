@@ -475,6 +475,19 @@ def _establishing_mentions(document: Document, type_matcher: ReviewTypeMatcher, 
             add(name_text, "pseudonym" if len(name_text.split()) <= 3 else "title", type_id, start,
                 start + len(name_text), **extra)
 
+    # A heading that is a subject's name alone ("## Baby H") in a document or section about reviews of a type
+    # ("Learning from rapid reviews"): the review of that type.
+    for section in document.sections:
+        name = NAME.fullmatch(section.title.strip(" :.-–"))
+        if not name or not _is_review_name(name):
+            continue
+        around = [document.title or "", *section.path[:-1]]
+        types = [h.key for title in around for h in type_matcher.find(title)]
+        types += [h.key for h in type_hits if section.start <= h.start < min(section.end, section.start + 600)]
+        if types:
+            start = text.find(section.title, section.start)
+            if start >= 0:
+                subject_mention(name, types[0], start + name.start(), start + name.end())
     for name in NAME.finditer(text):
         # "Child L CSPR", "Child KL Rapid Review", "Adult K – Safeguarding Adults Review": the type after the name.
         gap = _NAME_TO_TYPE.match(text, name.end()) or re.match(r"[ \t]*\(?", text[name.end():name.end() + 3])
@@ -572,8 +585,11 @@ def _after_type(text: str, hit, lowercase: set[str], add, subject_mention, taken
             return
         if plain_space and not _ACRONYM_TYPES.match(surface):
             continue  # "Safeguarding Adults Review Bernard" is rare; "Learning Review Group" is common
-        if not plain_space and not re.search(r"[-–—:(]", text[after:position]) and not connector_rule.extra.get("death"):
-            continue  # a pseudonym needs quotes, a dash or "into the death of" to be a review's name
+        acronym_for = _ACRONYM_TYPES.match(surface) and re.match(r"[ \t]+(?:for|into|of|about|concerning)[ \t]+$",
+                                                                 text[after:position])
+        if not plain_space and not re.search(r"[-–—:(]", text[after:position]) and not connector_rule.extra.get("death") \
+                and not acronym_for:
+            continue  # a pseudonym needs quotes, a dash, "into the death of" or an acronym type ("the LCSPR for Jayden")
         pseudonym = PSEUDONYM.match(text, position)
         if pseudonym and not re.match(r"[ \t]+(?:[A-Z][a-z]|[A-Z]{2})", text[pseudonym.end():pseudonym.end() + 3]) \
                 and _proper_name(pseudonym["name"], lowercase):
@@ -595,6 +611,11 @@ def _untyped_names(text: str, type_hits, lowercase: set[str], add, subject_menti
     for pattern, rule in _GENERIC_THEN_NAME:
         for match in pattern.finditer(text):
             if any(s <= match.start() < e for s, e in taken):
+                continue
+            if rule.extra.get("reference"):
+                reference = _REFERENCE_ID.match(text, match.end())
+                if reference:
+                    add(reference.group(0), "pseudonym", None, match.start(), reference.end(), surface=reference.group(0))
                 continue
             name = NAME.match(text, match.end())
             if name:
@@ -623,7 +644,8 @@ def _names_before_type(text: str, type_hits, lowercase: set[str], add, taken) ->
         if any(s <= hit.start < e for s, e in taken):
             continue
         before = text[max(0, hit.start - 60):hit.start]
-        dashed = re.search(rf"(?:^|\n|[.;]\s+|\bthe\s+)(?P<name>{_PERSONS})[ \t]*[-–—:][ \t]*$", before)
+        dashed = re.search(rf"(?:^|\n|[.;]\s+|\bthe\s+)(?:\d+(?:\.\d+)*\.?[ \t]+)?(?P<name>{_PERSONS})[ \t]*[-–—:][ \t]*$",
+                           before)
         spaced = re.search(rf"\bthe[ \t]+(?P<name>{_PERSONS})[ \t]+$", before)
         match = dashed or (spaced if _ACRONYM_TYPES.match(text[hit.start:hit.end]) else None)
         if not match or NAME.fullmatch(match["name"]) or not _proper_name(match["name"], lowercase):

@@ -136,7 +136,8 @@ def _merge_short_sections(groups: list[list[int]], blocks: list[Block], sections
     """Sibling sections too short to stand alone (web pages, minutes, review lists, briefings) share a chunk.
 
     Neighbouring groups are joined while together they stay within the target size and their sections
-    sit under the same parent heading, so a passage that answers a question is not cut into fragments.
+    sit under the same parent heading (top-level sections stay apart), so a passage that answers a
+    question is not cut into fragments.
     """
     merged: list[list[int]] = []
     words: list[int] = []
@@ -144,7 +145,7 @@ def _merge_short_sections(groups: list[list[int]], blocks: list[Block], sections
     for group in groups:
         size = sum(len(blocks[i].text.split()) for i in group)
         parent = tuple(section_path_at(sections, blocks[group[0]].start)[:-1])
-        if merged and words[-1] + size <= target_words and parents[-1] == parent:
+        if merged and words[-1] + size <= target_words and parent and parents[-1] == parent:
             merged[-1].extend(group)
             words[-1] += size
             continue

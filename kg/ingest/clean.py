@@ -114,11 +114,20 @@ def clean_blocks(raw: str) -> list[Block]:
 
 
 def _promote_numbered_headings(blocks: list[Block]) -> None:
-    """A short "2. Governance and Partnership" line followed by numbered paragraphs heads a section."""
-    for block, nxt in zip(blocks, blocks[1:]):
+    """A short "2. Governance and Partnership" line followed by its numbered paragraphs (2.1, 2.2 …) heads a section.
+
+    The numbered paragraphs may come after a line that introduces them ("The reviewer identified:").
+    """
+    for i, block in enumerate(blocks):
         m = _TOP_NUMBER.match(block.text)
-        if (block.kind == "item" and m and nxt.kind == "paragraph" and nxt.number
-                and _is_heading_text(block.text[m.end():], strict=True)):
+        if block.kind != "item" or not m:
+            continue
+        title = block.text[m.end():]
+        following = [b for b in blocks[i + 1:i + 4] if b.kind == "paragraph"]
+        # Its own sub-paragraphs (2.1 after "2. …") show it heads them, even in sentence case.
+        own = any((b.number or "").startswith(m.group(1) + ".") for b in following)
+        short = len(title.split()) <= 12 and not title.endswith((".", ";", ",", "!")) and title[:1].isupper()
+        if (own and short) or (following and following[0].number and _is_heading_text(title, strict=True)):
             block.kind, block.level, block.number = "heading", 2, m.group(1)
 
 
@@ -429,6 +438,7 @@ def _is_heading_text(text: str, strict: bool = False) -> bool:
         return caps or _is_titleish(text)
     if text.endswith("?"):
         return len(words) <= 12
+    # "Key findings:" heads what follows; "The reviewer identified the following actions:" introduces a list.
     return caps or _is_titleish(text) or text.endswith(":")
 
 

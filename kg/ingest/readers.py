@@ -491,9 +491,21 @@ def _read_html(path: Path, data: bytes) -> RawText:
     soup = BeautifulSoup(text, "lxml")
     for tag in soup(["script", "style", "noscript", "template", "nav", "svg", "head"]):
         tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
+    # The page's main content: its <main>, or its one <article>; a page of several articles (a newsletter)
+    # is read whole, so no article is lost.
+    articles = soup.find_all("article")
+    root = soup.find("main") or (articles[0] if len(articles) == 1 else None) or soup.body or soup
     lines: list[str] = []
+    if root is not soup.body and root is not soup:
+        # The page's own title and its footer note stand outside <main>; site menus (<nav>) are gone already.
+        title = soup.find("h1")
+        if title is not None and root not in title.parents:
+            lines.append(f"# {' '.join(title.get_text(' ').split())}")
     _html_lines(root, lines)
+    if root is not soup.body and root is not soup:
+        for footer in soup.find_all("footer"):
+            if root not in footer.parents and footer not in root.find_all("footer"):
+                _html_lines(footer, lines)
     if not any(line.strip() for line in lines):
         raise IngestError(path, "no readable text: the page holds only HTML markup (tags, scripts or styles)")
     return RawText("\n".join(lines), "html", warnings)
