@@ -76,3 +76,24 @@ def kb(kb_settings):
     base = KnowledgeBase(kb_settings.kb)
     yield base
     base.close()
+
+
+def extraction_stages(documents, chunks):
+    """The extraction stages the product runs, in order, on some documents: what each test module starts from.
+
+    Returns an object with `scheme`, `locator`, `organisations` and `organisation_index`, `reviews` and
+    `review_index` (kg/extract/__init__.py runs the same steps).
+    """
+    from types import SimpleNamespace
+
+    from kg.extract.evidence import EvidenceLocator
+    from kg.extract.organisations import find_organisations
+    from kg.extract.reviews import find_reviews
+    from kg.extract.scheme import load_scheme
+
+    scheme = load_scheme()
+    locator = EvidenceLocator(documents, chunks)
+    organisations, organisation_index = find_organisations(documents, scheme.gazetteer, locator)
+    reviews, review_index = find_reviews(documents, scheme.review_types, locator, scheme.themes)
+    return SimpleNamespace(scheme=scheme, locator=locator, organisations=organisations,
+                           organisation_index=organisation_index, reviews=reviews, review_index=review_index)

@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, extraction_stages
 from kg.extract.actions import action_text, find_actions
-from kg.extract.evidence import EvidenceLocator
-from kg.extract.organisations import find_organisations
-from kg.extract.reviews import find_reviews
-from kg.extract.scheme import load_scheme
 from kg.ingest import ingest_file
 
 
 def _actions(documents, chunks):
-    scheme = load_scheme()
-    locator = EvidenceLocator(documents, chunks)
-    _, organisations = find_organisations(documents, scheme.gazetteer, locator)
-    reviews, index = find_reviews(documents, scheme.review_types, locator, scheme.themes)
-    return find_actions(documents, index, organisations, scheme.themes, locator)
+    stages = extraction_stages(documents, chunks)
+    return find_actions(documents, stages.review_index, stages.organisation_index, stages.scheme.themes,
+                        stages.locator)
 
 
 def _file_actions(name):

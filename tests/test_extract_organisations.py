@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from kg.extract.evidence import EvidenceLocator
-from kg.extract.organisations import find_organisations, spells
-from kg.extract.scheme import load_scheme
+from conftest import extraction_stages
+from kg.extract.organisations import spells
 
 
 
 def _organisations(documents, chunks):
-    found, index = find_organisations(documents, load_scheme().gazetteer, EvidenceLocator(documents, chunks))
+    stages = extraction_stages(documents, chunks)
+    found, index = stages.organisations, stages.organisation_index
     return {o.id: o for o in found}, index
 
 

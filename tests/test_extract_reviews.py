@@ -6,19 +6,15 @@ import re
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, extraction_stages
 from kg.documents import Document
-from kg.extract.evidence import EvidenceLocator
-from kg.extract.reviews import find_reviews
-from kg.extract.scheme import load_scheme
 
 ANNUAL_REPORT = "004_46dafe67aed78039.txt"
 
 
 def _reviews(documents, chunks):
-    scheme = load_scheme()
-    found, index = find_reviews(documents, scheme.review_types, EvidenceLocator(documents, chunks), scheme.themes)
-    return {r.label: r for r in found}, index
+    stages = extraction_stages(documents, chunks)
+    return {r.label: r for r in stages.reviews}, stages.review_index
 
 
 def _text(sentence: str) -> dict:

@@ -6,19 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import extraction_stages
 from kg.extract.evidence import EvidenceLocator
-from kg.extract.reviews import find_reviews
 from kg.extract.scheme import load_scheme
 from kg.extract.themes import find_theme_mentions, link_review_themes, theme_matcher
 
 
 
 def _review_themes(documents, chunks):
-    scheme = load_scheme()
-    locator = EvidenceLocator(documents, chunks)
-    reviews, index = find_reviews(documents, scheme.review_types, locator)
-    links = link_review_themes(documents, reviews, index, scheme.themes, locator)
-    labels = {r.id: r.label for r in reviews}
+    stages = extraction_stages(documents, chunks)
+    links = link_review_themes(documents, stages.reviews, stages.review_index, stages.scheme.themes, stages.locator)
+    labels = {r.id: r.label for r in stages.reviews}
     out: dict[str, dict] = {}
     for link in links:
         out.setdefault(labels[link.review], {})[link.theme] = link

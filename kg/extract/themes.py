@@ -36,7 +36,7 @@ from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, The
 from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, leads, list_lead_in, sentences, trim
+from kg.extract.sentences import Span, leads, list_lead_in, paragraphs, sentences, trim
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
@@ -148,7 +148,7 @@ def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFindin
     links: list[_Link] = []
     unlabelled: list[tuple[list[str], Evidence]] = []
     for document in documents:
-        links.extend(_from_table_rows(document, index, matcher, locator))
+        links.extend(_from_table_rows(document, index, matcher, locator, unlabelled))
         links.extend(_from_learning_statements(document, index, matcher, locator, unlabelled))
         links.extend(_from_learning_sections(document, index, matcher, locator, unlabelled))
         links.extend(_from_headings(document, index, matcher, locator))
@@ -187,18 +187,27 @@ def _learning_items(text: str, span: Span) -> list[Span]:
 
 
 def _from_table_rows(document: Document, index: ReviewIndex, matcher: LabelMatcher,
-                     locator: EvidenceLocator) -> list[_Link]:
-    """Themes listed in a review's row of a review grid, each bullet its own evidence."""
+                     locator: EvidenceLocator, unlabelled: list | None = None) -> list[_Link]:
+    """Themes listed in a review's row of a review grid, each bullet its own evidence.
+
+    A row belongs to the reviews its first cell names ("Case: Child L CSPR", "Jayden"); items of its
+    other cells that name no theme go to `unlabelled`, for linking by meaning.
+    """
     text = document.text
     out = []
-    for mention in index.mentions(document.doc):
-        if mention.table_row is None:
+    for line in paragraphs(text):
+        if " | " not in text[line.start:line.end]:
             continue
-        row = mention.table_row
-        first_cell_end = text.find(" | ", row.start, row.end)
-        for item in _row_items(text, Span(first_cell_end + 3, row.end)):
-            for theme_id in matcher.keys_in(text, item.start, item.end):
-                out.append(_Link(mention.review, theme_id, "table", locator.evidence(document.doc, item.start, item.end)))
+        first_cell_end = text.find(" | ", line.start, line.end)
+        reviews = index.named_in(document.doc, line.start, first_cell_end)
+        if not reviews:
+            continue
+        for item in _row_items(text, Span(first_cell_end + 3, line.end)):
+            theme_ids = matcher.keys_in(text, item.start, item.end)
+            evidence = locator.evidence(document.doc, item.start, item.end)
+            out.extend(_Link(review_id, theme_id, "table", evidence) for review_id in reviews for theme_id in theme_ids)
+            if not theme_ids and unlabelled is not None and len(evidence.quote.split()) >= 3:
+                unlabelled.append((reviews, evidence))
     return out
 
 
