@@ -39,7 +39,7 @@ from kg.config import Settings, load_settings  # noqa: E402
 from kg.documents import Chunk, Document  # noqa: E402
 from kg.extract.reviews import NAME, NOT_AN_ID  # noqa: E402
 from kg.extract.scheme import load_scheme  # noqa: E402
-from kg.extract.sentences import sentences  # noqa: E402
+from kg.text import sentences  # noqa: E402
 from kg.ingest import ingest_corpus, ingest_file  # noqa: E402
 from kg.ingest.metadata import DocumentMeta  # noqa: E402
 

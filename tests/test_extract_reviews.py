@@ -104,7 +104,7 @@ def test_index_ties_passages_to_the_review_they_are_about(corpus_reviews, ingest
 
 
 def _sentence(text, start):
-    from kg.extract.sentences import Span
+    from kg.text import Span
 
     return Span(start, text.index(".", start) + 1)
 

@@ -36,7 +36,7 @@ from kg.extract.labels import LabelMatcher
 from kg.extract.organisations import OrganisationIndex
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, after_lead, is_bullet, leads, list_lead_in, sentences
+from kg.text import Span, after_lead, is_bullet, leads, line_at, list_lead_in, sentences
 from kg.extract.themes import theme_matcher
 from kg.namespaces import slugify
 
@@ -327,7 +327,7 @@ class _DocumentReader:
         if OUTCOME.search(opening) and kind == "action taken":
             mark("outcome")
         if (NARRATIVE.search(opening) and kind == "action taken") or \
-                text.rfind("\n", 0, sentence.start) + 1 in case_study_lines:
+                line_at(text, sentence.start).start in case_study_lines:
             mark("narrative")  # a case told about the family ("the child", "her mother"), not what services did
         if LEARNING_STATEMENT.search(body) and not strong and kind == "action taken":
             mark("states learning")
@@ -351,7 +351,7 @@ class _DocumentReader:
 
     def _number(self, sentence: Span, zone_title: str) -> str | None:
         """A recommendation's number: its list marker ("3."), its lead ("Recommendation 3:") or its heading."""
-        line_start = self.text.rfind("\n", 0, sentence.start) + 1
+        line_start = line_at(self.text, sentence.start).start
         marker = re.match(r"\s*(?:[•\-–]\s*)?(?:R|Recommendation\s*)?(\d{1,2})[.):]\s", self.text[line_start:line_start + 24])
         if marker:
             return marker[1]
@@ -412,7 +412,7 @@ class _DocumentReader:
             if org:
                 owners.append(org)
         if not owners:
-            paragraph_start = text.rfind("\n", 0, span.start) + 1
+            paragraph_start = line_at(text, span.start).start
             lead = OWNER_LEAD.match(text, paragraph_start)
             if lead:
                 owners = self.organisations.orgs_in(doc, lead.end(), lead.end() + 80)[:1]

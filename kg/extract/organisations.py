@@ -26,6 +26,7 @@ from kg.extract.labels import LabelHit, LabelMatcher, is_acronym, normalise, sha
 from kg.extract.rules import load_rules
 from kg.extract.scheme import GazetteerEntry
 from kg.namespaces import slugify
+from kg.text import line_at
 
 RULES = load_rules("organisations")
 # Nouns that end the name of a body (not of a plan, programme or document).
@@ -465,8 +466,6 @@ def _listed_names(text: str, position: int) -> list[tuple[str, int]]:
 
 def _inside_title(text: str, offset: int) -> bool:
     """True when the offset is in a line written in capitals (a heading): names there are shouted, not introduced."""
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    line = text[line_start:line_end if line_end >= 0 else len(text)]
-    letters = [c for c in line if c.isalpha()]
+    line = line_at(text, offset)
+    letters = [c for c in text[line.start:line.end] if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) / len(letters) > 0.8

@@ -37,7 +37,7 @@ from kg.extract.labels import LabelMatcher, normalise, shared_matcher
 from kg.extract.organisations import OrganisationIndex, lowercase_vocabulary, word_key
 from kg.extract.rules import load_rules
 from kg.extract.scheme import ReviewType
-from kg.extract.sentences import Span, leads, paragraphs, sentences
+from kg.text import Span, is_table_row, leads, line_at, paragraphs, sentences
 from kg.namespaces import slugify
 
 RULES = load_rules("reviews")
@@ -235,10 +235,7 @@ class ReviewIndex:
 
     def paragraph_of(self, doc: str, offset: int) -> Span:
         """The line (paragraph, bullet or row) holding the offset."""
-        text = self.documents[doc].text
-        start = text.rfind("\n", 0, offset) + 1
-        end = text.find("\n", offset)
-        return Span(start, len(text) if end < 0 else end)
+        return line_at(self.documents[doc].text, offset)
 
     def lead_reviews(self, doc: str, paragraph: Span) -> list[str]:
         """Reviews named in the inline lead(s) of a paragraph ("Child SS CSPR: The Partnership has …")."""
@@ -628,7 +625,7 @@ def _untyped_names(text: str, type_hits, lowercase: set[str], add, subject_menti
                 end = quoted.end() if quoted else pseudonym.end()
                 add(value, "pseudonym", None, match.start(), end, surface=value)
     for match in _INTRODUCED_NAME.finditer(text):
-        line_start = text.rfind("\n", 0, match.start()) + 1
+        line_start = line_at(text, match.start()).start
         sentence_start = max(line_start, text.rfind(". ", line_start, match.start()) + 1)
         typed = [h for h in type_hits if sentence_start <= h.start < match.start()]
         if not typed:
@@ -713,9 +710,7 @@ def _area_key(area: str | None) -> str | None:
 
 
 def _in_table_row(text: str, offset: int) -> bool:
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    return " | " in text[line_start:line_end if line_end >= 0 else len(text)]
+    return is_table_row(text, line_at(text, offset))
 
 
 def _paragraph_text(text: str, offset: int) -> str:
@@ -817,10 +812,8 @@ def _evidence_span(text: str, mention: ReviewMention) -> tuple[int, int]:
     """The sentence (or table row) that names the review, cut to about 400 characters around the name."""
     if mention.table_row is not None:
         return mention.table_row.start, mention.table_row.end
-    line_start = text.rfind("\n", 0, mention.start) + 1
-    line_end = text.find("\n", mention.start)
-    line_end = len(text) if line_end < 0 else line_end
-    for sentence in sentences(text, line_start, line_end):
+    line = line_at(text, mention.start)
+    for sentence in sentences(text, line.start, line.end):
         if sentence.start <= mention.start < sentence.end:
             if sentence.end - sentence.start <= 400:
                 return sentence.start, sentence.end

@@ -36,7 +36,7 @@ from kg.extract.findings import Evidence, ReviewFinding, ReviewTheme, Theme, The
 from kg.extract.labels import LabelHit, LabelMatcher, shared_matcher
 from kg.extract.reviews import ReviewIndex
 from kg.extract.rules import load_rules
-from kg.extract.sentences import Span, leads, list_lead_in, paragraphs, sentences, trim
+from kg.text import Span, leads, list_lead_in, paragraphs, sentences, trim
 
 Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 

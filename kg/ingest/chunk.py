@@ -13,14 +13,7 @@ from dataclasses import dataclass
 
 from kg.documents import Chunk, Section
 from kg.ingest.clean import Block
-
-_ABBREVIATIONS = {
-    "e.g", "i.e", "etc", "no", "nos", "dr", "mr", "mrs", "ms", "cllr", "st", "vs", "v", "approx", "incl",
-    "ref", "sc", "fig", "para", "paras", "cf", "al", "co", "ltd", "inc", "jan", "feb", "mar", "apr", "jun",
-    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "p", "pp", "vol", "ch", "sec", "rev", "gov", "nhs",
-}
-_SENTENCE_END = re.compile(r"[.!?](?:[\"”’')\]*]+)?\s+(?=[\"“‘'(\[]?[A-Z0-9•])")
-
+from kg.text import sentence_spans
 
 def build_sections(blocks: list[Block], text_length: int) -> list[Section]:
     """Sections opened by heading blocks and by blocks with an inline lead heading."""
@@ -56,26 +49,6 @@ def section_path_at(sections: list[Section], offset: int) -> list[str]:
         if section.start <= offset < section.end and (best is None or section.level >= best.level):
             best = section
     return list(best.path) if best else []
-
-
-def split_sentences(text: str, base: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans of `text` (offsets shifted by `base`), abbreviation- and number-aware."""
-    spans: list[tuple[int, int]] = []
-    start = len(text) - len(text.lstrip())
-    for m in _SENTENCE_END.finditer(text, start):
-        end = m.start() + 1
-        before = text[start:end]
-        word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", before)
-        if word and (word.group(1).lower().rstrip(".") in _ABBREVIATIONS or len(word.group(1)) == 1):
-            continue
-        close = m.end() - len(m.group(0)) + len(m.group(0).rstrip())  # keep closing quotes in the sentence
-        spans.append((base + start, base + close))
-        start = m.end()
-    if start < len(text):
-        tail = text[start:].rstrip()
-        if tail:
-            spans.append((base + start, base + start + len(tail)))
-    return spans
 
 
 @dataclass
@@ -215,7 +188,7 @@ def _units(text: str, block: Block, index: int, max_words: int) -> list[_Unit]:
     if block.kind in {"heading", "row", "item"} and len(block.text.split()) <= max_words:
         spans = [(block.start, block.end)]
     else:
-        spans = split_sentences(block.text, block.start)
+        spans = [(s.start, s.end) for s in sentence_spans(text, block.start, block.end)]
     out: list[_Unit] = []
     for s, e in spans:
         for ps, pe in _split_long(text, s, e, max_words):

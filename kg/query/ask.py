@@ -22,11 +22,11 @@ from kg.errors import QueryError
 from kg.extract.findings import ActionFinding, Evidence, Findings
 from kg.extract.scheme import load_scheme
 from kg.index.tokenize import tokenize
-from kg.ingest.chunk import split_sentences
 from kg.kb import KnowledgeBase
 from kg.query.findings import load_findings
 from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import Searcher, SearchResult, open_searcher, validate_query
+from kg.text import sentence_spans
 
 # What the question asks for; several may apply ("where does X appear and how was it acted on?").
 INTENTS = {
@@ -472,7 +472,8 @@ class Asker:
         """The sentence of a passage that shares most words with the question (document offsets)."""
         wanted = set(tokenize(question))
         best, best_score = None, -1.0
-        for start, end in split_sentences(result.text, result.start):
+        for sentence in sentence_spans(result.text):
+            start, end = result.start + sentence.start, result.start + sentence.end
             words = tokenize(self.document_text(result.doc)[start:end])
             if len(words) < 4:
                 continue

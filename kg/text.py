@@ -1,9 +1,10 @@
-"""Paragraphs, sentences, bullet items and inline leads of cleaned document text, as character spans.
+"""Spans of text: lines, paragraphs, sentences, bullet items, table rows and inline leads.
 
-Cleaned text (kg/ingest) has one paragraph, bullet item or table row per line
-and blank lines between blocks; bullets may also run inline ("• a • b").
-Everything here returns offsets into the text it was given, so evidence quotes
-can be cut out exactly.
+The one place kg cuts text into pieces: ingest (chunking at sentence ends), extraction
+(sentences, bullets, leads) and ask (sentences to quote) all use it. Cleaned text has one
+paragraph, bullet item or table row per line and blank lines between blocks; bullets may also
+run inline ("• a • b"). Everything here returns offsets into the text it was given, so a quote
+can always be cut out exactly: `text[span.start:span.end]`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from dataclasses import dataclass
 
 BULLETS = "•●▪◦■‣⁃"
 _BULLET_START = re.compile(rf"\s*(?:[{BULLETS}]|-(?=\s?[A-Za-z])|–(?=\s)|\d{{1,2}}[.)](?=\s))\s*")
-# A full stop, question or exclamation mark, optional closing quote/bracket, space, then a likely sentence start.
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘'(]?[A-Z0-9•\-])")
-_NOT_AN_END = re.compile(
-    r"(?:\b(?:e\.g|i\.e|etc|No|no|Dr|Mr|Mrs|Ms|St|Sec|s|vs|approx|inc|Ref|ref|para|Cllr|Jr|Nos)\.)$")
+# A full stop, question or exclamation mark, optional closing quotes or brackets, space, then a likely sentence start.
+_SENTENCE_END = re.compile(r"[.!?](?:[\"”’')\]*]+)?\s+(?=[\"“‘'(\[]?[A-Z0-9•\-])")
+# Words whose full stop does not end a sentence ("e.g.", "Dr.", "para.", "No. 4").
+ABBREVIATIONS = {
+    "e.g", "i.e", "etc", "no", "nos", "dr", "mr", "mrs", "ms", "cllr", "st", "vs", "v", "approx", "incl", "inc",
+    "ref", "sc", "fig", "para", "paras", "cf", "al", "co", "ltd", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "p", "pp", "vol", "ch", "sec", "rev", "gov", "nhs", "jr", "s",
+}
 _INLINE_BULLET = re.compile(rf"\s[{BULLETS}]\s")
 _LEAD = re.compile(r"([A-Z0-9][^:.!?\n]{1,150}?):\s+(?=\S)")
 _LEAD_STOP_ENDINGS = {"of", "upon", "on", "to", "include", "includes", "including", "are", "is", "was", "were",
@@ -93,18 +98,41 @@ def _split(text: str, span: Span, separator: re.Pattern) -> list[Span]:
 
 
 def _split_sentence_ends(text: str, span: Span) -> list[Span]:
-    parts, position = [], span.start
-    for match in _SENTENCE_END.finditer(text, span.start, span.end):
-        if _NOT_AN_END.search(text, max(span.start, match.start() - 8), match.start() + 1):
+    pieces = [trim(text, start, end) for start, end in _sentence_ends(text, span.start, span.end)]
+    return [p for p in pieces if p.end > p.start]
+
+
+def _sentence_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of text[start:end], abbreviation- and initial-aware."""
+    out: list[tuple[int, int]] = []
+    position = start
+    while position < end and text[position].isspace():
+        position += 1
+    for m in _SENTENCE_END.finditer(text, position, end):
+        word = re.search(r"([A-Za-z][A-Za-z.]*)\.$", text[position:m.start() + 1])
+        if word and (word.group(1).lower().rstrip(".") in ABBREVIATIONS or len(word.group(1)) == 1):
             continue
-        # Keep the full stop (and a closing quote) with the sentence it ends.
-        boundary = match.end()
-        while boundary > match.start() and text[boundary - 1].isspace():
-            boundary -= 1
-        parts.append(trim(text, position, boundary))
-        position = match.end()
-    parts.append(trim(text, position, span.end))
-    return [p for p in parts if p.end > p.start]
+        close = m.start() + len(m.group(0).rstrip())  # keep closing quotes with the sentence they end
+        out.append((position, close))
+        position = m.end()
+    tail_end = end
+    while tail_end > position and text[tail_end - 1].isspace():
+        tail_end -= 1
+    if tail_end > position:
+        out.append((position, tail_end))
+    return out
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """The sentences of one stretch of running text (no line or bullet handling), as spans."""
+    return [Span(s, e) for s, e in _sentence_ends(text, start, len(text) if end is None else end)]
+
+
+def line_at(text: str, offset: int) -> Span:
+    """The line (paragraph, bullet item or table row of cleaned text) holding the offset."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return Span(start, len(text) if end < 0 else end)
 
 
 def inline_lead(text: str, span: Span) -> Span | None:
