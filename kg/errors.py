@@ -45,5 +45,9 @@ class QueryTimeout(QueryError):
     """A SPARQL query ran past its time limit and was stopped."""
 
 
+class UpdateRefused(QueryError):
+    """A SPARQL update (INSERT, DELETE, LOAD, DROP …) was sent: the knowledge graph is read-only to queries."""
+
+
 class ModelNotAvailable(KgError):
     """The embedding model cannot be loaded offline."""

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kg import __version__
 from kg.config import Settings, load_settings
-from kg.errors import KgError, KnowledgeBaseNotFound, QueryError, QueryTimeout
+from kg.errors import KgError, KnowledgeBaseNotFound, QueryError, QueryTimeout, UpdateRefused
 from kg.query.sparql import GRAPH_FORMATS, SELECT_FORMATS, SparqlService, example_queries, query_form, serialize
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         try:
             form = query_form(query)
         except QueryError as exc:
-            status = 403 if "read-only" in str(exc) else 400
+            status = 403 if isinstance(exc, UpdateRefused) else 400
             return PlainTextResponse(str(exc), status_code=status)
         try:
             chosen = negotiate(accept, form if form != "DESCRIBE" else "CONSTRUCT", fmt)

@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from kg.config import Settings
 from kg.errors import ConfigError, QueryError
 from kg.graph.backend import QueryOutcome
+from kg.graph.sparql_text import query_form
 
 
 def _term(binding: dict):
@@ -84,7 +85,6 @@ class RemoteBackend:
             raise QueryError(f"cannot reach the SPARQL store at {url}: {exc}") from None
 
     def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
-        from kg.query.sparql import query_form
 
         form = query_form(query)
         full = with_prefixes(query, prefixes)

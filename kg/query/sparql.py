@@ -21,49 +21,15 @@ from rdflib.query import Result
 from kg.config import Settings, load_settings
 from kg.errors import KnowledgeBaseNotFound, QueryError, QueryTimeout
 from kg.graph.backend import QueryOutcome
+from kg.graph.sparql_text import MAX_QUERY_CHARS, UPDATE_WORDS, query_form
 from kg.kb import current_version
 from kg.namespaces import PREFIXES
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "ontology" / "queries"
-UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH")
 SELECT_FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv", "tsv": "text/tab-separated-values",
                   "xml": "application/sparql-results+xml", "table": "text/plain"}
 GRAPH_FORMATS = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json",
                  "xml": "application/rdf+xml", "table": "text/plain"}
-MAX_QUERY_CHARS = 100_000
-
-
-def _strip_for_keywords(query: str) -> str:
-    """The query without comments, strings, IRIs, variables and prefixed names, so keywords can be found safely."""
-    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', " ", query)
-    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", text)
-    text = re.sub(r"<[^<>\s]*>", " ", text)
-    text = re.sub(r"#[^\n]*", " ", text)
-    text = re.sub(r"[?$][\w]+", " ", text)
-    return re.sub(r"[\w.-]*:[\w.-]*", " ", text)
-
-
-def query_form(query: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE; raises QueryError for updates, empty or over-long text.
-
-    Args:
-        query: the SPARQL text.
-    """
-    if not query or not query.strip():
-        raise QueryError("empty SPARQL query")
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"SPARQL query is {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}")
-    forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-    for word in re.findall(r"[A-Za-z]+", _strip_for_keywords(query)):
-        word = word.upper()
-        if word in forms:
-            return word
-        if word in UPDATE_WORDS:
-            raise QueryError(f"SPARQL updates ({word}) are refused: the knowledge graph is read-only. "
-                             "Change it with kg build, kg add or kg remove.")
-    raise QueryError("not a SPARQL query: expected SELECT, ASK, CONSTRUCT or DESCRIBE")
-
-
 @dataclass
 class ExampleQuery:
     name: str
