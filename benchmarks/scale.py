@@ -326,7 +326,7 @@ def stage_dense(work: Path, size: int, quick: bool = False) -> dict:
     """Flat vs HNSW vs IVF-PQ: build time, size, RSS, query p50/p95 (1 thread and default), recall@10."""
     import faiss
 
-    from kg.index.dense import DenseIndex
+    from kg.index.dense import DenseIndex, build_dense_index, load_dense_index
     from kg.kb import current_version
 
     version = current_version(kb_root(work, size))
@@ -364,7 +364,7 @@ def stage_dense(work: Path, size: int, quick: bool = False) -> dict:
 
     before = rss_mb()
     t = time.perf_counter()
-    flat = DenseIndex.build(vectors, "flat")
+    flat = build_dense_index(vectors, "flat")
     flat_build = time.perf_counter() - t
     _, truth = flat.index.search(queries, 10)  # ground truth in one batch (BLAS), then single queries timed
     exact = [set(row.tolist()) for row in truth]
@@ -377,11 +377,11 @@ def stage_dense(work: Path, size: int, quick: bool = False) -> dict:
     # HNSW: the knowledge base's own index when the build chose it, else built here with the same defaults.
     before = rss_mb()
     if kb_kind == "hnsw":
-        hnsw = DenseIndex.load(version / "dense")
+        hnsw = load_dense_index(version / "dense")
         hnsw_build = built["graph_parts"]["dense"]  # built by write_version, timed there
     else:
         t = time.perf_counter()
-        hnsw = DenseIndex.build(vectors, "hnsw")
+        hnsw = build_dense_index(vectors, "hnsw")
         hnsw_build = time.perf_counter() - t
     hnsw_rss = rss_mb() - before
     for ef in ((64, 128) if quick else (16, 32, 64, 128, 256, 512)):
@@ -392,7 +392,7 @@ def stage_dense(work: Path, size: int, quick: bool = False) -> dict:
 
     before = rss_mb()
     t = time.perf_counter()
-    ivf = DenseIndex.build(vectors, "ivfpq")
+    ivf = build_dense_index(vectors, "ivfpq")
     ivf_build = time.perf_counter() - t
     ivf_rss = rss_mb() - before
     kept = ivf.vectors
@@ -409,7 +409,7 @@ def stage_dense(work: Path, size: int, quick: bool = False) -> dict:
     gc.collect()
 
     # How far the derived vectors are from the real ones: nearest-neighbour cosine of the queries.
-    flat = DenseIndex.build(vectors, "flat")
+    flat = build_dense_index(vectors, "flat")
     sims, _ = flat.index.search(queries, 10)
     return {"rows": rows, "vectors": len(vectors), "threads_default": default_threads, "queries": len(queries),
             "query_top1_cos_median": round(float(np.median(sims[:, 0])), 4),
@@ -622,14 +622,13 @@ def stage_startup(work: Path, size: int) -> dict:
     out["imports_s"] = round(time.perf_counter() - t, 2)
     from kg.graph.analytics import findings_network, theme_review_matrix, theme_summary
     from kg.kb import KnowledgeBase
-    from kg.query.findings import load_findings
     from kg.ui.live import Views, heatmap_matrix, newest_first
 
     kb = KnowledgeBase(kb_root(work, size))
     before = rss_mb()
     steps = {}
     with timer(steps, "load_findings"):
-        findings = load_findings(kb)
+        findings = kb.findings()
     out["findings_rss_mb"] = round(rss_mb() - before)
     with timer(steps, "theme_summary+matrix"):
         summaries, matrix = theme_summary(findings), theme_review_matrix(findings)

@@ -20,10 +20,8 @@ from kg.graph.build import NTriplesSink, build_graph, chunk_links
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
-from kg.kb import new_version, write_chunk_links, write_corpus, write_json, writer_lock
+from kg.kb import new_version, write_chunk_links, write_corpus, write_findings, write_json, writer_lock
 from kg.progress import Progress, SilentProgress
-
-from kg.query.findings import FINDINGS_FILE
 
 
 @dataclass
@@ -91,8 +89,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     ntriples.unlink()
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
-    with (version / FINDINGS_FILE).open("w", encoding="utf-8") as handle:
-        findings.write_jsonl(handle)
+    write_findings(version, findings)
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
             "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),

@@ -151,7 +151,7 @@ def _print_change(report) -> None:
 @friendly_errors
 def stats(kb: KbOption = Path("data/kb")) -> None:
     """Print what the knowledge base holds: documents, chunks, sections, words, skipped files."""
-    from kg.kb import KnowledgeBase
+    from kg.query import KnowledgeBase
 
     with KnowledgeBase(kb) as base:
         table = Table(title=f"Knowledge base {kb} (built {base.manifest.get('built_at', '?')})")
@@ -227,39 +227,45 @@ def search(
 ) -> None:
     """Find passages by meaning and words, each with its document, section and character offsets.
 
-    Examples:\n
-      kg search "information sharing with GPs"\n
-      kg search "bruising in babies" --mode dense --k 5\n
-      kg search --queries questions.txt --json > runs.jsonl
+    Examples: kg search "information sharing with GPs" · kg search --queries questions.txt --json > runs.jsonl
     """
-    import json
-
-    from kg.errors import QueryError
+    from kg.query.batch import search_batch
     from kg.query.search import open_searcher
 
-    settings = _settings(kb)
+    _one_of(query, queries, "QUERY", "--queries FILE")
+    searcher = open_searcher(kb, _settings(kb))
     filters = _filters(doc, date_from, date_to, theme, review)
-    if (query is None) == (queries is None):
-        raise QueryError("give a QUERY or --queries FILE (not both)")
-    searcher = open_searcher(kb, settings)
     if queries is not None:
-        lines = _read_lines(queries)
-        failed = 0
-        for q, results in zip(lines, searcher.search_many(lines, k, mode, filters)):
-            if isinstance(results, QueryError):
-                failed += 1
-                err.print(f"[red]rejected:[/] {q[:60]!r}: {results}", highlight=False)
-                print(json.dumps({"query": q, "results": [], "error": str(results)}, ensure_ascii=False))
-            else:
-                print(json.dumps({"query": q, "results": [r.to_dict() for r in results]}, ensure_ascii=False))
-        if failed:
-            raise typer.Exit(1)
-        return
+        return _emit_batch(search_batch(searcher, _read_lines(queries), k, mode, filters))
     results = searcher.search(query, k, mode, filters)
-    if as_json:
-        print(json.dumps({"query": query, "results": [r.to_dict() for r in results]}, ensure_ascii=False, indent=2))
-    else:
-        _print_results(results, query)
+    _print_json({"query": query, "results": [r.to_dict() for r in results]}) if as_json else _print_results(results, query)
+
+
+def _print_json(data) -> None:
+    import json
+
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _one_of(value, batch, value_name: str, batch_name: str) -> None:
+    from kg.errors import QueryError
+
+    if (value is None) == (batch is None):
+        raise QueryError(f"give a {value_name} or {batch_name} (not both)")
+
+
+def _emit_batch(records) -> None:
+    """JSON lines on stdout, a one-line reason on stderr per rejected line; exit status 1 if any was rejected."""
+    import json
+
+    failed = 0
+    for record in records:
+        if record.error:
+            failed += 1
+            err.print(f"[red]rejected:[/] {record.line[:60]!r}: {record.error}", highlight=False)
+        print(json.dumps(record.record, ensure_ascii=False))
+    if failed:
+        raise typer.Exit(1)
 
 
 def _print_answer(answer) -> None:
@@ -294,39 +300,18 @@ def ask(
 ) -> None:
     """Answer a question with cited evidence: the themes, reviews, actions and organisations it is about.
 
-    Every sentence of the answer carries citation markers [n] that point to a passage
-    (document, section, character offsets, exact quote).
-
-    Examples:\n
-      kg ask "where does information sharing appear and how was it acted on?"\n
-      kg ask "what did the Child L review find and what changed after it?" --json\n
-      kg ask --questions questions.txt --json > answers.jsonl
+    Every sentence carries citation markers [n] pointing to a passage (document, section, offsets, quote).
+    Examples: kg ask "where does information sharing appear and how was it acted on?" · kg ask --questions q.txt --json
     """
-    import json
-
-    from kg.errors import QueryError
     from kg.query.ask import open_asker
+    from kg.query.batch import ask_batch
 
-    if (question is None) == (questions is None):
-        raise QueryError("give a QUESTION or --questions FILE (not both)")
+    _one_of(question, questions, "QUESTION", "--questions FILE")
     asker = open_asker(kb, _settings(kb))
     if questions is not None:
-        failed = 0
-        for line in _read_lines(questions):
-            try:
-                print(json.dumps(asker.ask(line).to_dict(), ensure_ascii=False))
-            except QueryError as exc:
-                failed += 1
-                err.print(f"[red]rejected:[/] {line[:60]!r}: {exc}", highlight=False)
-                print(json.dumps({"question": line, "answer": "", "evidence": [], "error": str(exc)}, ensure_ascii=False))
-        if failed:
-            raise typer.Exit(1)
-        return
+        return _emit_batch(ask_batch(asker, _read_lines(questions)))
     answer = asker.ask(question)
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_answer(answer)
+    _print_json(answer.to_dict()) if as_json else _print_answer(answer)
 
 
 @app.command()
@@ -348,18 +333,22 @@ def sparql(
       kg sparql "SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label }" --format csv\n
       kg sparql --prefixes
     """
-    from kg.errors import QueryError
-    from kg.namespaces import PREFIXES
-    from kg.query.sparql import example_queries, serialize, sparql as run_sparql, table_rows
+    from kg.query.sparql import serialize, sparql as run_sparql
 
-    if prefixes:
-        for prefix, ns in PREFIXES.items():
-            print(f"PREFIX {prefix}: <{ns}>")
+    if prefixes or examples:
+        _print_prefixes() if prefixes else _print_examples()
         return
-    if examples:
-        for example in example_queries():
-            out.print(f"[bold]{example.name}[/]  {example.title}", highlight=False)
+    outcome = run_sparql(_query_text(query, file), timeout, kb=kb, settings=_settings(kb))
+    if fmt == "table" and outcome.form != "CONSTRUCT":
+        _print_table(outcome)
         return
+    text, _ = serialize(outcome, "turtle" if fmt == "table" else fmt)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _query_text(query: str | None, file: Path | None) -> str:
+    from kg.errors import QueryError
+
     if file is not None:
         try:
             query = file.read_text(encoding="utf-8")
@@ -367,21 +356,35 @@ def sparql(
             raise QueryError(f"cannot read {file}: {exc}") from None
     if not query:
         raise QueryError("give a QUERY or --file FILE (see `kg sparql --examples`)")
-    settings = _settings(kb)
-    outcome = run_sparql(query, timeout, kb=kb, settings=settings)
-    if fmt == "table" and outcome.form != "CONSTRUCT":
-        headers, rows = table_rows(outcome)
-        table = Table(show_lines=False)
-        for h in headers:
-            table.add_column(h, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
-        out.print(table)
-        note = " (truncated at the row limit)" if outcome.truncated else ""
-        out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}")
-        return
-    text, _ = serialize(outcome, "turtle" if fmt == "table" else fmt)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return query
+
+
+def _print_prefixes() -> None:
+    from kg.namespaces import PREFIXES
+
+    for prefix, ns in PREFIXES.items():
+        print(f"PREFIX {prefix}: <{ns}>")
+
+
+def _print_examples() -> None:
+    from kg.query.sparql import example_queries
+
+    for example in example_queries():
+        out.print(f"[bold]{example.name}[/]  {example.title}", highlight=False)
+
+
+def _print_table(outcome) -> None:
+    from kg.query.sparql import table_rows
+
+    headers, rows = table_rows(outcome)
+    table = Table(show_lines=False)
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    out.print(table)
+    note = " (truncated at the row limit)" if outcome.truncated else ""
+    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}")
 
 
 @app.command()
@@ -391,18 +394,12 @@ def validate(kb: KbOption = Path("data/kb")) -> None:
 
     Exit status 1 if anything does not conform.
     """
-    from kg.graph.oxigraph_backend import OxigraphBackend
-    from kg.graph.validate import check_quotes, validate_graph
-    from kg.kb import KnowledgeBase
-    from rdflib import Graph
+    from kg.graph import validate as validate_kb
+    from kg.query import KnowledgeBase
 
     with KnowledgeBase(kb) as base:
-        backend = OxigraphBackend(base.path)
-        graph = Graph().parse(data=backend.dump_ntriples(), format="nt")
-        report = validate_graph(graph)
-        texts = {d.doc: base.document(d.doc).text for d in base.documents()}
-        check_quotes(backend, texts, report)
-    out.print(f"SHACL: {'conforms' if report.conforms else 'does not conform'} ({len(graph):,} triples)")
+        report, triples = validate_kb(base, _settings(kb))
+    out.print(f"SHACL: {'conforms' if report.conforms else 'does not conform'} ({triples:,} triples)")
     for violation in report.violations:
         out.print(f"  violation: {violation}", highlight=False)
     out.print(f"evidence quotes: {report.checked_quotes:,} checked, {len(report.bad_quotes)} not exact")
@@ -422,23 +419,14 @@ def export(
     """Export the knowledge graph (Turtle or N-Quads) or the extraction findings (JSON)."""
     import json
 
-    from kg.errors import KgError
-    from kg.kb import KnowledgeBase
-    from kg.query.findings import load_findings
+    from kg.graph import export as export_graph
+    from kg.query import KnowledgeBase
 
     with KnowledgeBase(kb) as base:
         if fmt == "findings":
-            text = json.dumps(load_findings(base).to_export(), indent=2, ensure_ascii=False)
-        elif fmt in ("ttl", "nq"):
-            import pyoxigraph as ox
-
-            store = ox.Store.read_only(str(base.path / "graph"))
-            rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.N_QUADS
-            kwargs = {"from_graph": ox.DefaultGraph()} if fmt == "ttl" else {}
-            prefixes = {"prefixes": __import__("kg.namespaces", fromlist=["PREFIXES"]).PREFIXES} if fmt == "ttl" else {}
-            text = store.dump(format=rdf_format, **kwargs, **prefixes).decode("utf-8")
+            text = json.dumps(base.findings().to_export(), indent=2, ensure_ascii=False)
         else:
-            raise KgError(f"unknown export format {fmt!r}: use ttl, nq or findings")
+            text = export_graph(base, fmt, _settings(kb))
     if output:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
@@ -463,7 +451,7 @@ def eval_(
     import json
 
     from kg.evaluate import MODES, evaluate
-    from kg.kb import KnowledgeBase
+    from kg.query import KnowledgeBase
 
     with KnowledgeBase(kb) as base:
         report = evaluate(base, gold, mode or MODES, _settings(kb))
@@ -480,15 +468,14 @@ def eval_(
 
 
 def _print_graph_analytics(base) -> None:
-    from kg.graph.analytics import connected_partners, theme_cooccurrence, themes_by_reviews
-    from kg.query.findings import load_findings
+    from kg.query.explore import connected_partners, theme_cooccurrence, theme_summary
 
-    findings = load_findings(base)
+    findings = base.findings()
     themes = Table(title="Learning themes: reviews raising them, actions answering them")
     for col in ("theme", "reviews", "actions"):
         themes.add_column(col, justify="right" if col != "theme" else "left")
-    for label, reviews, actions in themes_by_reviews(findings)[:12]:
-        themes.add_row(label, str(reviews), str(actions) if actions else "[red]0 (gap)[/]")
+    for row in [r for r in theme_summary(findings) if r.reviews or r.actions][:12]:
+        themes.add_row(row.label, str(row.reviews), f"[red]{row.actions} (gap)[/]" if row.gap else str(row.actions))
     out.print(themes)
     pairs = theme_cooccurrence(findings)[:8]
     if pairs:
@@ -515,7 +502,7 @@ def serve(
 
     import uvicorn
 
-    from kg.kb import KnowledgeBase
+    from kg.query import KnowledgeBase
     from kg.server import create_app, warm_up
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

@@ -287,7 +287,6 @@ def evaluate(kb, gold_path: str | Path, modes: Sequence[str] = MODES, settings=N
         k: results per search query.
     """
     from kg.query.ask import Asker
-    from kg.query.findings import load_findings
     from kg.query.search import Searcher
 
     unknown = [m for m in modes if m not in MODES]
@@ -308,7 +307,7 @@ def evaluate(kb, gold_path: str | Path, modes: Sequence[str] = MODES, settings=N
         runs = [asker.ask(q).to_dict() for q in questions]
         report.scores["ask"] = score_ask(runs, gold)
     if "extraction" in modes and gold.get("reviews") is not None:
-        found = restrict_to_documents(load_findings(kb).to_export(), [d["file"] for d in gold.get("documents", [])])
+        found = restrict_to_documents(kb.findings().to_export(), [d["file"] for d in gold.get("documents", [])])
         report.scores.update(score_extraction(found, gold))
         report.details = extraction_details(found, gold)
     return report

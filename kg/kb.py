@@ -20,7 +20,9 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +33,7 @@ from filelock import FileLock, Timeout
 
 from kg.documents import Chunk, Document, Section
 from kg.errors import KnowledgeBaseLocked, KnowledgeBaseNotFound
+from kg.extract.findings import Findings
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -191,6 +194,29 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+FINDINGS_FILE = "findings.jsonl"
+LEGACY_FINDINGS_FILE = "findings.json"  # one JSON document, written by earlier versions
+# Parsed findings by version folder, shared by every KnowledgeBase opened on that version: the UI, ask() and
+# the server's warm-up each open their own, and at a million chunks each parse cost tens of seconds and GBs.
+_SHARED_FINDINGS: OrderedDict[str, Findings] = OrderedDict()
+_SHARED_VERSIONS = 2  # the live version and the one a running request may still be reading
+_FINDINGS_LOCK = threading.Lock()
+
+
+def write_findings(version: Path, findings: Findings) -> None:
+    """Save extraction findings into a version folder, as JSON Lines (`read_findings` reads them back)."""
+    with (version / FINDINGS_FILE).open("w", encoding="utf-8") as handle:
+        findings.write_jsonl(handle)
+
+
+def read_findings(version: Path) -> Findings:
+    """The findings saved in a version folder."""
+    if not (version / FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_FILE).exists():
+        return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
+    with (version / FINDINGS_FILE).open(encoding="utf-8") as handle:
+        return Findings.read_jsonl(handle)
+
+
 @dataclass
 class DocumentInfo:
     """A document's metadata and counts, without its text."""
@@ -243,6 +269,23 @@ class KnowledgeBase:
     def is_current(self) -> bool:
         """False once another version has been published (time to reload)."""
         return current_version(self.root) == self.version
+
+    # findings
+
+    def findings(self) -> Findings:
+        """The version's extraction findings, parsed once and shared by every reader of this version."""
+        if "findings" not in self._cache:
+            key = str(self.path.resolve())
+            with _FINDINGS_LOCK:  # two threads opening the same version at start-up parse it once
+                findings = _SHARED_FINDINGS.get(key)
+                if findings is None:
+                    findings = _SHARED_FINDINGS[key] = read_findings(self.path)
+                    while len(_SHARED_FINDINGS) > _SHARED_VERSIONS:
+                        _SHARED_FINDINGS.popitem(last=False)
+                else:
+                    _SHARED_FINDINGS.move_to_end(key)
+            self._cache["findings"] = findings
+        return self._cache["findings"]
 
     # documents
 

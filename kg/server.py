@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
 
     @app.get("/api/health")
     def health():
-        from kg.kb import current_version
+        from kg.query import current_version
 
         version = current_version(Path(settings.kb))
         return {"kg": __version__, "knowledge_base": version.name if version else None}

@@ -95,5 +95,18 @@ def extraction_stages(documents, chunks):
     locator = EvidenceLocator(documents, chunks)
     organisations, organisation_index = find_organisations(documents, scheme.gazetteer, locator)
     reviews, review_index = find_reviews(documents, scheme.review_types, locator, scheme.themes)
-    return SimpleNamespace(scheme=scheme, locator=locator, organisations=organisations,
+    return SimpleNamespace(documents=list(documents), scheme=scheme, locator=locator, organisations=organisations,
                            organisation_index=organisation_index, reviews=reviews, review_index=review_index)
+
+
+@pytest.fixture(scope="session")
+def corpus_stages(ingested):
+    """The extraction stages run once on the real corpus."""
+    return extraction_stages(ingested.documents, ingested.chunks)
+
+
+@pytest.fixture(scope="session")
+def northshire_stages(northshire):
+    """The extraction stages run once on the report from another area."""
+    document, chunks = northshire
+    return extraction_stages([document], chunks)

@@ -9,26 +9,24 @@ from kg.extract.actions import action_text, find_actions
 from kg.ingest import ingest_file
 
 
-def _actions(documents, chunks):
-    stages = extraction_stages(documents, chunks)
-    return find_actions(documents, stages.review_index, stages.organisation_index, stages.scheme.themes,
+def _actions(stages):
+    return find_actions(stages.documents, stages.review_index, stages.organisation_index, stages.scheme.themes,
                         stages.locator)
 
 
 def _file_actions(name):
     document, chunks = ingest_file(DATA / name)
-    return _actions([document], chunks)
+    return _actions(extraction_stages([document], chunks))
 
 
 @pytest.fixture(scope="module")
-def corpus_actions(ingested):
-    return _actions(ingested.documents, ingested.chunks)
+def corpus_actions(corpus_stages):
+    return _actions(corpus_stages)
 
 
 @pytest.fixture(scope="module")
-def northshire_actions(northshire):
-    document, chunks = northshire
-    return _actions([document], chunks)
+def northshire_actions(northshire_stages):
+    return _actions(northshire_stages)
 
 
 def find(actions, phrase):
@@ -90,7 +88,7 @@ def test_every_action_is_tied_to_a_review_or_a_theme_and_has_a_stable_id(corpus_
     assert all((a.reviews or a.themes) and a.text and 0 < a.confidence <= 1 for a in corpus_actions)
     ids = [a.id for a in corpus_actions]
     assert len(set(ids)) == len(ids)
-    assert ids == [a.id for a in _actions(ingested.documents, ingested.chunks)]
+    assert ids == [a.id for a in _actions(extraction_stages(ingested.documents, ingested.chunks))]
 
 
 def test_one_action_told_in_several_sentences_is_one_action(corpus_actions):
@@ -150,7 +148,7 @@ def test_a_recommendation_addressed_to_a_body_is_owned_by_it(tmp_path):
                     "2. Northshire Police must record every adult in the household when attending an incident.\n",
                     encoding="utf-8")
     document, chunks = ingest_file(path)
-    actions = _actions([document], chunks)
+    actions = _actions(extraction_stages([document], chunks))
     assert [a.kind for a in actions] == ["recommendation", "recommendation"]
     assert [a.number for a in actions] == ["1", "2"]
     assert actions[1].organisations == ["northshire-police"] and actions[1].reviews == ["child-p"]

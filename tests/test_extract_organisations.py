@@ -10,21 +10,18 @@ from kg.extract.organisations import spells
 
 
 
-def _organisations(documents, chunks):
-    stages = extraction_stages(documents, chunks)
-    found, index = stages.organisations, stages.organisation_index
-    return {o.id: o for o in found}, index
+def _organisations(stages):
+    return {o.id: o for o in stages.organisations}, stages.organisation_index
 
 
 @pytest.fixture(scope="module")
-def corpus_orgs(ingested):
-    return _organisations(ingested.documents, ingested.chunks)
+def corpus_orgs(corpus_stages):
+    return _organisations(corpus_stages)
 
 
 @pytest.fixture(scope="module")
-def northshire_orgs(northshire):
-    document, chunks = northshire
-    return _organisations([document], chunks)
+def northshire_orgs(northshire_stages):
+    return _organisations(northshire_stages)
 
 
 def quotes(org) -> set[str]:

@@ -22,14 +22,13 @@ def _text(sentence: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def corpus_reviews(ingested):
-    return _reviews(ingested.documents, ingested.chunks)
+def corpus_reviews(corpus_stages):
+    return {r.label: r for r in corpus_stages.reviews}, corpus_stages.review_index
 
 
 @pytest.fixture(scope="module")
-def northshire_reviews(northshire):
-    document, chunks = northshire
-    return _reviews([document], chunks)[0]
+def northshire_reviews(northshire_stages):
+    return {r.label: r for r in northshire_stages.reviews}
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from rdflib import Graph
 from kg.build import build_knowledge_base
 from kg.config import load_settings
 from kg.graph.oxigraph_backend import OxigraphBackend
-from kg.graph.validate import check_quotes, validate_graph
+from kg.graph import export, validate
 from kg.kb import KnowledgeBase
 from kg.query.search import Searcher, SearchFilters
 from kg.query.sparql import example_queries, sparql
@@ -27,13 +27,21 @@ def graph(kb):
     return Graph().parse(data=data, format="nt")
 
 
-def test_graph_conforms_to_the_shapes_and_every_quote_is_exact(kb, graph):
-    report = validate_graph(graph)
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_graph_conforms_to_the_shapes_and_every_quote_is_exact(kb, kb_settings, store):
+    report, triples = validate(kb, kb_settings.replace(graph_store=store))
     assert report.conforms, report.violations[:5]
-    backend = OxigraphBackend(kb.path)
-    check_quotes(backend, {d.doc: kb.document(d.doc).text for d in kb.documents()}, report)
-    assert report.checked_quotes > 1000
+    assert triples > 10_000 and report.checked_quotes > 1000
     assert report.bad_quotes == []
+
+
+@pytest.mark.parametrize("store", ["oxigraph", "memory"])
+def test_the_graph_exports_as_turtle_and_n_quads_from_every_store(kb, kb_settings, graph, store):
+    settings = kb_settings.replace(graph_store=store)
+    turtle = Graph().parse(data=export(kb, "ttl", settings), format="turtle")
+    quads = export(kb, "nq", settings)
+    assert len(turtle) == len(graph) and len(quads.splitlines()) == len(graph)
+    assert "@prefix kg:" in export(kb, "ttl", settings)
 
 
 def test_statements_point_to_passages(kb):

@@ -77,6 +77,17 @@ def test_example_queries_give_the_same_rows_remote_and_embedded(remote_settings)
         local.close()
 
 
+def test_validate_and_export_read_the_remote_store(remote_settings):
+    from kg.graph import export, validate
+    from kg.kb import KnowledgeBase
+
+    with KnowledgeBase(remote_settings.kb) as kb:
+        report, triples = validate(kb, remote_settings)
+        assert report.conforms and report.bad_quotes == [] and report.checked_quotes > 100
+        assert "@prefix kg:" in export(kb, "ttl", remote_settings)
+        assert len(export(kb, "nq", remote_settings).splitlines()) == triples
+
+
 def test_rebuild_replaces_rather_than_duplicates(remote_settings):
     backend = RemoteBackend.from_settings(remote_settings)
     before = backend.triple_count()

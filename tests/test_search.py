@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from kg.errors import QueryError
-from kg.index.dense import DenseIndex
+from kg.index.dense import BACKENDS, build_dense_index, load_dense_index
 from kg.index.lexical import LexicalIndex
 from kg.index.tokenize import tokenize
 from kg.kb import KnowledgeBase
@@ -112,27 +112,36 @@ def test_second_build_encodes_nothing(kb_settings):
     assert KnowledgeBase(kb_settings.kb).manifest["index"]["encoded"] == 0
 
 
-def test_indexes_survive_save_and_load(tmp_path, kb):
+@pytest.mark.parametrize("kind", sorted(BACKENDS))
+def test_every_dense_backend_survives_save_and_load_and_finds_the_row_itself(tmp_path, kb, kind):
     vectors = np.load(kb.path / "vectors.npy")
-    texts = [c.embedding_text() for c in kb.iter_chunks()]
-    dense = DenseIndex.build(vectors, "flat")
+    np.save(tmp_path / "vectors.npy", vectors)  # IVF-PQ re-ranks from the version's vectors
+    dense = build_dense_index(vectors, kind, nlist=16) if kind == "ivfpq" else build_dense_index(vectors, kind)
     dense.save(tmp_path / "dense")
-    lexical = LexicalIndex.build(texts)
-    lexical.save(tmp_path / "bm25")
     query = vectors[42:43]
     rows, scores = dense.search(query, 10)
-    rows2, scores2 = DenseIndex.load(tmp_path / "dense").search(query, 10)
-    assert rows.tolist() == rows2.tolist() and np.allclose(scores, scores2)
+    loaded = load_dense_index(tmp_path / "dense")
+    rows2, scores2 = loaded.search(query, 10)
+    assert loaded.kind == kind and rows.tolist() == rows2.tolist() and np.allclose(scores, scores2)
     assert rows[0] == 42
+    within = np.array([7, 42, 99])  # a filter (document, theme, date) restricts the rows
+    assert set(loaded.search(query, 10, within)[0].tolist()) <= set(within.tolist())
+
+
+def test_lexical_index_survives_save_and_load(tmp_path, kb):
+    texts = [c.embedding_text() for c in kb.iter_chunks()]
+    lexical = LexicalIndex.build(texts)
+    lexical.save(tmp_path / "bm25")
     b1 = lexical.search("private health care providers", 10)
     b2 = LexicalIndex.load(tmp_path / "bm25").search("private health care providers", 10)
     assert b1[0].tolist() == b2[0].tolist() and np.allclose(b1[1], b2[1])
 
 
-def test_approximate_index_agrees_with_exact_on_real_vectors(kb):
+@pytest.mark.parametrize("kind", ["hnsw", "ivfpq"])
+def test_approximate_indexes_agree_with_exact_on_real_vectors(tmp_path, kb, kind):
     vectors = np.load(kb.path / "vectors.npy")
-    exact = DenseIndex.build(vectors, "flat")
-    approx = DenseIndex.build(vectors, "hnsw")
+    exact = build_dense_index(vectors, "flat")
+    approx = build_dense_index(vectors, kind, nlist=16) if kind == "ivfpq" else build_dense_index(vectors, kind)
     hits = 0
     for i in range(0, len(vectors), 25):
         a, _ = exact.search(vectors[i:i + 1], 10)

@@ -1,10 +1,11 @@
-"""A networkx view of the findings for analytics: theme co-occurrence, most connected partners,
-theme counts and gaps, the theme × review grid, and the neighbourhood of one entity."""
+"""A networkx view of the findings: theme co-occurrence, most connected partners, the neighbourhood of one entity.
+
+Theme tallies, gaps and the theme × review grid are kg/query/explore.py's.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from itertools import combinations
 
 import networkx as nx
@@ -61,97 +62,6 @@ def connected_partners(findings: Findings, top: int = 10) -> list[tuple[str, int
         if actions:
             rows.append((data["label"], len(actions), len(reviews)))
     return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:top]
-
-
-def themes_by_reviews(findings: Findings) -> list[tuple[str, int, int]]:
-    """Theme labels with the number of reviews raising them and of actions answering them."""
-    labels = {t.id: t.label for t in findings.themes}
-    reviews: dict[str, set[str]] = {}
-    for link in findings.review_themes:
-        reviews.setdefault(link.theme, set()).add(link.review)
-    actions = Counter(t for a in findings.actions for t in a.themes)
-    ids = set(reviews) | set(actions)
-    rows = [(labels.get(t, t), len(reviews.get(t, ())), actions.get(t, 0)) for t in ids]
-    return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))
-
-
-@dataclass
-class ThemeSummary:
-    """One learning theme's counts: reviews raising it, passages speaking of it, actions answering it."""
-
-    id: str
-    label: str
-    reviews: int
-    passages: int
-    actions: int
-
-    @property
-    def gap(self) -> bool:
-        """Learning without a recorded action: raised by a review, answered by none."""
-        return self.reviews > 0 and self.actions == 0
-
-
-def theme_summary(findings: Findings) -> list[ThemeSummary]:
-    """Every theme that comes up anywhere, with its counts; most-raised first.
-
-    Args:
-        findings: the knowledge base's extraction findings.
-
-    Returns:
-        One ThemeSummary per theme raised by a review, mentioned in a passage or answered by an action,
-        ordered by reviews, then actions, then passages (descending), then label.
-    """
-    labels = {t.id: t.label for t in findings.themes}
-    reviews: dict[str, set[str]] = {}
-    for link in findings.review_themes:
-        reviews.setdefault(link.theme, set()).add(link.review)
-    passages = Counter(m.theme for m in findings.theme_mentions)
-    actions = Counter(t for a in findings.actions for t in set(a.themes))
-    ids = set(reviews) | set(passages) | set(actions)
-    rows = [ThemeSummary(t, labels.get(t, t), len(reviews.get(t, ())), passages.get(t, 0), actions.get(t, 0))
-            for t in ids]
-    return sorted(rows, key=lambda r: (-r.reviews, -r.actions, -r.passages, r.label.lower()))
-
-
-@dataclass
-class ThemeReviewMatrix:
-    """Which reviews raised which themes: `counts[i][j]` evidence passages linking theme i to review j (0: none)."""
-
-    themes: list[tuple[str, str]]  # (id, label), most-raised first
-    reviews: list[tuple[str, str, int | None]]  # (id, label, year), by year where known, then label
-    counts: list[list[int]]
-
-
-def theme_review_matrix(findings: Findings) -> ThemeReviewMatrix:
-    """The theme × review grid behind a heatmap, reviews in date order where their year is known.
-
-    Args:
-        findings: the knowledge base's extraction findings.
-
-    Returns:
-        Themes raised by at least one review (rows) against the reviews that raised any theme (columns).
-    """
-    labels = {t.id: t.label for t in findings.themes}
-    review_by_id = {r.id: r for r in findings.reviews}
-    cells: dict[tuple[str, str], int] = {}
-    for link in findings.review_themes:
-        cells[(link.theme, link.review)] = cells.get((link.theme, link.review), 0) + max(1, len(link.evidence))
-    raised = Counter(theme for theme, _ in cells)
-    theme_ids = sorted(raised, key=lambda t: (-raised[t], labels.get(t, t).lower()))
-    review_ids = {review for _, review in cells}
-
-    def review_key(review_id: str) -> tuple:
-        review = review_by_id.get(review_id)
-        year = review.year if review else None
-        # Unknown years go last rather than being guessed from the reporting document's date.
-        return (year is None, year or 0, (review.label if review else review_id).lower())
-
-    ordered = sorted(review_ids, key=review_key)
-    return ThemeReviewMatrix(
-        themes=[(t, labels.get(t, t)) for t in theme_ids],
-        reviews=[(r, review_by_id[r].label if r in review_by_id else r,
-                  review_by_id[r].year if r in review_by_id else None) for r in ordered],
-        counts=[[cells.get((t, r), 0) for r in ordered] for t in theme_ids])
 
 
 def neighbourhood(graph: nx.Graph, node: str, radius: int = 1, max_nodes: int = 60) -> nx.Graph:

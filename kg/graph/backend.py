@@ -33,4 +33,7 @@ class GraphBackend(Protocol):
 
     def triple_count(self) -> int: ...
 
+    def dump_ntriples(self) -> bytes:
+        """The whole graph as N-Triples (for validation and export)."""
+
     def close(self) -> None: ...

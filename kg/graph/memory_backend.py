@@ -33,5 +33,8 @@ class MemoryBackend:
     def triple_count(self) -> int:
         return len(self.graph)
 
+    def dump_ntriples(self) -> bytes:
+        return self.graph.serialize(format="nt", encoding="utf-8")
+
     def close(self) -> None:
         self.graph = Graph()

@@ -118,5 +118,12 @@ class RemoteBackend:
         outcome = self.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", 1, {})
         return int(outcome.rows[0][0])
 
+    def dump_ntriples(self) -> bytes:
+        """The knowledge base's graph, read back from the store (CONSTRUCT of every triple)."""
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+        if self.graph:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}"
+        return self._post(self.query_url, query.encode("utf-8"), "application/sparql-query", "application/n-triples")
+
     def close(self) -> None:
         pass

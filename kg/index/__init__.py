@@ -10,7 +10,7 @@ import numpy as np
 
 from kg.config import Settings
 from kg.documents import Chunk
-from kg.index.dense import DenseIndex, choose_index_type
+from kg.index.dense import build_dense_index, choose_index_type
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.lexical import LexicalIndex
 from kg.progress import Progress, SilentProgress
@@ -65,7 +65,7 @@ def build_indexes(version: Path, chunks: list[Chunk], settings: Settings, progre
 
     t = time.perf_counter()
     kind = choose_index_type(len(chunks), settings.ann_index, settings.ann_threshold)
-    DenseIndex.build(vectors, kind, ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe).save(version / "dense")
+    build_dense_index(vectors, kind, ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe).save(version / "dense")
     t_dense = time.perf_counter() - t
 
     t = time.perf_counter()

@@ -23,7 +23,7 @@ from kg.extract.findings import ActionFinding, Evidence, Findings
 from kg.extract.scheme import load_scheme
 from kg.index.tokenize import tokenize
 from kg.kb import KnowledgeBase
-from kg.query.findings import load_findings
+from kg.query.explore import recurring_themes, theme_gaps
 from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import Searcher, SearchResult, open_searcher, validate_query
 from kg.text import sentence_spans
@@ -162,7 +162,7 @@ class Asker:
         self.kb = kb
         self.settings = settings or load_settings()
         self.searcher = searcher or Searcher(kb, self.settings)
-        self.findings: Findings = load_findings(kb)
+        self.findings: Findings = kb.findings()
         self.theme_labels = {t.id: t.label for t in self.findings.themes}
         self.review_by_id = {r.id: r for r in self.findings.reviews}
         self.org_by_id = {o.id: o for o in self.findings.organisations if o.mentions}
@@ -425,30 +425,22 @@ class Asker:
                 f"time{'s' if len(org.mentions) != 1 else ''} {cite.cite_evidence(best)}."]
 
     def _recurring_sentences(self, cite: _Citations) -> list[str]:
-        by_theme: dict[str, list] = {}
-        for link in self.findings.review_themes:
-            by_theme.setdefault(link.theme, []).append(link)
-        recurring = sorted(((t, links) for t, links in by_theme.items() if len({l.review for l in links}) > 1),
-                           key=lambda x: -len({l.review for l in x[1]}))
+        recurring = recurring_themes(self.findings)
         if not recurring:
             return ["No learning theme is recorded for more than one review."]
         parts = []
         for theme_id, links in recurring[:6]:
-            reviews = sorted({self._review_name(l.review) for l in links})
+            reviews = sorted({self._review_name(link.review) for link in links})
             parts.append(f"{self.theme_labels.get(theme_id, theme_id)} ({len(reviews)} reviews: {', '.join(reviews)}) "
                          f"{cite.cite_evidence(links[0].evidence[0])}")
         return [f"Themes that recur across reviews: {'; '.join(parts)}."]
 
     def _gap_sentences(self, cite: _Citations) -> list[str]:
-        answered = {t for a in self.findings.actions for t in a.themes}
-        gaps: dict[str, list] = {}
-        for link in self.findings.review_themes:
-            if link.theme not in answered:
-                gaps.setdefault(link.theme, []).append(link)
+        gaps = theme_gaps(self.findings)
         if not gaps:
             return ["Every learning theme raised by a review has at least one recorded action."]
         parts = [f"{self.theme_labels.get(t, t)} (raised by {', '.join(sorted({self._review_name(l.review) for l in links}))}) "
-                 f"{cite.cite_evidence(links[0].evidence[0])}" for t, links in gaps.items()]
+                 f"{cite.cite_evidence(links[0].evidence[0])}" for t, links in gaps]
         return [f"Themes with learning but no recorded action: {'; '.join(parts)}."]
 
     def _year_sentences(self, cite: _Citations) -> list[str]:

@@ -1,17 +1,129 @@
-"""explore(): everything the knowledge base records about one learning theme, for browsing rather than asking.
+"""Theme tallies, gaps, recurring themes, the theme × review grid and theme profiles: the one place they are computed.
 
-Where ask() composes a cited answer to a question, a profile lists the facts
-themselves — the theme's definition, the reviews that raised it, the actions
-that answer it with their owners, and the passages that speak of it — each with
-its evidence, so an interface can show and cite them.
+The CLI (`kg stats`), the UI (Themes and Graph pages), ask() and the HTTP API all call these, so
+a count or a gap means the same everywhere. A gap is learning without a recorded action: a theme
+a review raised that no action taken answers (a recommendation alone does not close it).
+
+Where ask() composes a cited answer to a question, a profile lists the facts themselves — the
+theme's definition, the reviews that raised it, the actions that answer it with their owners,
+and the passages that speak of it — each with its evidence, so an interface can show and cite them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from kg.extract.findings import ActionFinding, Evidence, Findings, ReviewFinding, Theme, ThemeMention
 from kg.extract.scheme import load_scheme
+from kg.graph.analytics import connected_partners, findings_network, neighbourhood, theme_cooccurrence
+
+__all__ = ["ThemeSummary", "theme_summary", "ThemeReviewMatrix", "theme_review_matrix", "recurring_themes",
+           "theme_gaps", "ThemeProfile", "theme_profile", "findings_network", "neighbourhood", "theme_cooccurrence",
+           "connected_partners", "is_action_taken"]
+
+
+def is_action_taken(action: ActionFinding) -> bool:
+    """Something done, as opposed to a recommendation (what a review asked for)."""
+    return action.kind != "recommendation"
+
+
+def _is_gap(reviews: int, actions_taken: int) -> bool:
+    """Learning without a recorded action: raised by a review, answered by no action taken."""
+    return reviews > 0 and actions_taken == 0
+
+
+@dataclass
+class ThemeSummary:
+    """One learning theme's counts: reviews raising it, passages speaking of it, actions and recommendations."""
+
+    id: str
+    label: str
+    reviews: int
+    passages: int
+    actions: int  # actions taken that address it
+    recommendations: int = 0
+
+    @property
+    def gap(self) -> bool:
+        return _is_gap(self.reviews, self.actions)
+
+
+def theme_summary(findings: Findings) -> list[ThemeSummary]:
+    """Every theme that comes up anywhere, with its counts; most-raised first.
+
+    Returns:
+        One ThemeSummary per theme raised by a review, mentioned in a passage or answered by an action,
+        ordered by reviews, then actions, then passages (descending), then label.
+    """
+    labels = {t.id: t.label for t in findings.themes}
+    reviews: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        reviews.setdefault(link.theme, set()).add(link.review)
+    passages = Counter(m.theme for m in findings.theme_mentions)
+    actions = Counter(t for a in findings.actions if is_action_taken(a) for t in set(a.themes))
+    recommendations = Counter(t for a in findings.actions if not is_action_taken(a) for t in set(a.themes))
+    ids = set(reviews) | set(passages) | set(actions) | set(recommendations)
+    rows = [ThemeSummary(t, labels.get(t, t), len(reviews.get(t, ())), passages.get(t, 0), actions.get(t, 0),
+                         recommendations.get(t, 0)) for t in ids]
+    return sorted(rows, key=lambda r: (-r.reviews, -r.actions, -r.passages, r.label.lower()))
+
+
+def recurring_themes(findings: Findings) -> list[tuple[str, list]]:
+    """Themes raised by more than one review, with their review→theme links, most reviews first."""
+    by_theme: dict[str, list] = {}
+    for link in findings.review_themes:
+        by_theme.setdefault(link.theme, []).append(link)
+    recurring = [(t, links) for t, links in by_theme.items() if len({link.review for link in links}) > 1]
+    return sorted(recurring, key=lambda x: (-len({link.review for link in x[1]}), x[0]))
+
+
+def theme_gaps(findings: Findings) -> list[tuple[str, list]]:
+    """Themes with learning but no recorded action taken, with the review→theme links that raised them."""
+    answered = {t for a in findings.actions if is_action_taken(a) for t in a.themes}
+    gaps: dict[str, list] = {}
+    for link in findings.review_themes:
+        if link.theme not in answered:
+            gaps.setdefault(link.theme, []).append(link)
+    return sorted(gaps.items(), key=lambda x: (-len({link.review for link in x[1]}), x[0]))
+
+
+@dataclass
+class ThemeReviewMatrix:
+    """Which reviews raised which themes: `counts[i][j]` evidence passages linking theme i to review j (0: none)."""
+
+    themes: list[tuple[str, str]]  # (id, label), most-raised first
+    reviews: list[tuple[str, str, int | None]]  # (id, label, year), by year where known, then label
+    counts: list[list[int]]
+
+
+def theme_review_matrix(findings: Findings) -> ThemeReviewMatrix:
+    """The theme × review grid behind a heatmap, reviews in date order where their year is known.
+
+    Returns:
+        Themes raised by at least one review (rows) against the reviews that raised any theme (columns).
+    """
+    labels = {t.id: t.label for t in findings.themes}
+    review_by_id = {r.id: r for r in findings.reviews}
+    cells: dict[tuple[str, str], int] = {}
+    for link in findings.review_themes:
+        cells[(link.theme, link.review)] = cells.get((link.theme, link.review), 0) + max(1, len(link.evidence))
+    raised = Counter(theme for theme, _ in cells)
+    theme_ids = sorted(raised, key=lambda t: (-raised[t], labels.get(t, t).lower()))
+    review_ids = {review for _, review in cells}
+
+    def review_key(review_id: str) -> tuple:
+        review = review_by_id.get(review_id)
+        year = review.year if review else None
+        # Unknown years go last rather than being guessed from the reporting document's date.
+        return (year is None, year or 0, (review.label if review else review_id).lower())
+
+    ordered = sorted(review_ids, key=review_key)
+    return ThemeReviewMatrix(
+        themes=[(t, labels.get(t, t)) for t in theme_ids],
+        reviews=[(r, review_by_id[r].label if r in review_by_id else r,
+                  review_by_id[r].year if r in review_by_id else None) for r in ordered],
+        counts=[[cells.get((t, r), 0) for r in ordered] for t in theme_ids])
 
 
 @dataclass
@@ -41,15 +153,14 @@ class ThemeProfile:
 
     @property
     def gap(self) -> bool:
-        """Raised by a review but answered by no recorded action."""
-        return bool(self.raised_by) and not self.actions
+        return _is_gap(len(self.raised_by), sum(1 for a in self.actions if is_action_taken(a.action)))
 
 
 def theme_profile(findings: Findings, theme_id: str) -> ThemeProfile | None:
     """The reviews, actions and passages of one theme.
 
     Args:
-        findings: the knowledge base's extraction findings (`kg.query.findings.load_findings`).
+        findings: the knowledge base's extraction findings (`KnowledgeBase.findings()`).
         theme_id: the theme's id, e.g. "information-sharing".
 
     Returns:

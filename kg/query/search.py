@@ -11,7 +11,7 @@ import numpy as np
 from kg.config import Settings, load_settings
 from kg.documents import Passage
 from kg.errors import QueryError
-from kg.index.dense import DenseIndex
+from kg.index.dense import DenseIndex, load_dense_index
 from kg.index.embed import Embedder
 from kg.index.fusion import reciprocal_rank_fusion, zscore_fusion
 from kg.index.lexical import LexicalIndex
@@ -82,7 +82,7 @@ class Searcher:
         with self._lock:
             if self._dense is None:
                 large = self.kb.chunk_count() > 1_000_000
-                self._dense = DenseIndex.load(self.kb.path / "dense", mmap=large, ef_search=self.settings.hnsw_ef_search,
+                self._dense = load_dense_index(self.kb.path / "dense", mmap=large, ef_search=self.settings.hnsw_ef_search,
                                               nprobe=self.settings.ivf_nprobe)
             return self._dense
 

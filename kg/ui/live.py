@@ -20,11 +20,9 @@ import networkx as nx
 
 from kg.config import Settings
 from kg.documents import Document
-from kg.extract.findings import Findings
-from kg.graph.analytics import (ThemeReviewMatrix, ThemeSummary, findings_network, neighbourhood,
-                                theme_review_matrix, theme_summary)
-from kg.kb import DocumentInfo, KnowledgeBase
-from kg.query.findings import load_findings
+from kg.query import DocumentInfo, Findings, KnowledgeBase
+from kg.query.explore import (ThemeReviewMatrix, ThemeSummary, findings_network, neighbourhood, theme_review_matrix,
+                              theme_summary)
 from kg.ui import plots
 
 KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
@@ -175,7 +173,7 @@ class LiveKnowledgeBase:
 
     def _open(self) -> Views:
         kb = KnowledgeBase(self.root)
-        findings = load_findings(kb)
+        findings = kb.findings()
         summaries = theme_summary(findings)
         matrix = theme_review_matrix(findings)
         folder = self._folder / kb.version.name

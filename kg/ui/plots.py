@@ -16,7 +16,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from kg.graph.analytics import ThemeReviewMatrix
+from kg.query.explore import ThemeReviewMatrix
 from kg.ui.style import KIND_COLOURS
 
 KIND_MARKERS = {"theme": "o", "review": "s", "action": "D", "organisation": "h"}
@@ -39,7 +39,7 @@ def heatmap_png(matrix: ThemeReviewMatrix, gaps: set[str], path: Path) -> Path:
     """Draw which reviews raised which themes.
 
     Args:
-        matrix: the grid from `kg.graph.analytics.theme_review_matrix`.
+        matrix: the grid from `kg.query.explore.theme_review_matrix`.
         gaps: ids of themes with learning but no recorded action (their labels are drawn in red).
         path: where to write the PNG.
 
