@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kg import __version__
 from kg.config import Settings, load_settings
-from kg.errors import KgError, KnowledgeBaseNotFound, QueryError, QueryTimeout, UpdateRefused
+from kg.errors import KgError, KnowledgeBaseLocked, KnowledgeBaseNotFound, QueryError, QueryTimeout, UpdateRefused
 from kg.query.sparql import GRAPH_FORMATS, SELECT_FORMATS, SparqlService, example_queries, query_form, serialize
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
@@ -33,6 +33,23 @@ _ACCEPT = {
     "text/turtle": "turtle", "application/n-triples": "ntriples", "text/plain": "ntriples",
     "application/ld+json": "jsonld", "application/rdf+xml": "xml",
 }
+
+
+# Each typed error's HTTP status, most specific first; handlers raise, this table answers (once, for every route).
+ERROR_STATUS: list[tuple[type[KgError], int]] = [
+    (UpdateRefused, 403), (QueryTimeout, 503), (QueryError, 400),
+    (KnowledgeBaseNotFound, 503), (KnowledgeBaseLocked, 503), (KgError, 500),
+]
+UPDATES_REFUSED = "SPARQL updates are refused: the knowledge graph is read-only. Change it with kg build, kg add or kg remove."
+
+
+def error_response(path: str, exc: KgError) -> Response:
+    """The response for a typed error: JSON `{"error": …}` under /api, plain text elsewhere (SPARQL clients)."""
+    status = next(code for kind, code in ERROR_STATUS if isinstance(exc, kind))
+    headers = {"Retry-After": "5"} if status == 503 else {}
+    if path.startswith("/api/"):
+        return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+    return PlainTextResponse(str(exc), status_code=status, headers=headers)
 
 
 def negotiate(accept: str, form: str, explicit: str | None) -> str:
@@ -78,27 +95,18 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
             return response
         return await call_next(request)
 
-    @app.exception_handler(KnowledgeBaseNotFound)
-    async def no_kb(request: Request, exc: KnowledgeBaseNotFound):
-        return PlainTextResponse(str(exc), status_code=503)
+    @app.exception_handler(KgError)
+    async def typed_error(request: Request, exc: KgError):
+        return error_response(request.url.path, exc)
 
     def run_sparql(query: str | None, accept: str, fmt: str | None) -> Response:
         if not query:
-            return PlainTextResponse("missing query: send ?query=… or POST a query (form field or "
-                                     "application/sparql-query body)", status_code=400)
-        try:
-            form = query_form(query)
-        except QueryError as exc:
-            status = 403 if isinstance(exc, UpdateRefused) else 400
-            return PlainTextResponse(str(exc), status_code=status)
-        try:
-            chosen = negotiate(accept, form if form != "DESCRIBE" else "CONSTRUCT", fmt)
-            outcome = service.run(query)
-            body, media_type = serialize(outcome, chosen)
-        except QueryTimeout as exc:
-            return PlainTextResponse(str(exc), status_code=503, headers={"Retry-After": "5"})
-        except QueryError as exc:
-            return PlainTextResponse(str(exc), status_code=400)
+            raise QueryError("missing query: send ?query=… or POST a query (form field or "
+                             "application/sparql-query body)")
+        form = query_form(query)
+        chosen = negotiate(accept, form if form != "DESCRIBE" else "CONSTRUCT", fmt)
+        outcome = service.run(query)
+        body, media_type = serialize(outcome, chosen)
         headers = {"X-KG-Truncated": "true"} if outcome.truncated else {}
         return Response(body, media_type=f"{media_type}; charset=utf-8", headers=headers)
 
@@ -113,13 +121,11 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         if content_type == "application/sparql-query":
             query = (await request.body()).decode("utf-8", errors="replace")
         elif content_type == "application/sparql-update":
-            return PlainTextResponse("SPARQL updates are refused: the knowledge graph is read-only. "
-                                     "Change it with kg build, kg add or kg remove.", status_code=403)
+            raise UpdateRefused(UPDATES_REFUSED)
         else:
             form = await request.form()
             if "update" in form:
-                return PlainTextResponse("SPARQL updates are refused: the knowledge graph is read-only. "
-                                         "Change it with kg build, kg add or kg remove.", status_code=403)
+                raise UpdateRefused(UPDATES_REFUSED)
             query = form.get("query") or request.query_params.get("query")
             fmt = form.get("format") or fmt
         return await _in_thread(run_sparql, query, request.headers.get("accept", ""), fmt)
@@ -154,21 +160,15 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
     def api_search(q: str, k: int = 10, mode: str = "hybrid", theme: str | None = None):
         from kg.query.search import SearchFilters, open_searcher
 
-        try:
-            filters = SearchFilters(themes=[theme]) if theme else None
-            results = open_searcher(settings.kb, settings).search(q, k, mode, filters)
-        except QueryError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+        filters = SearchFilters(themes=[theme]) if theme else None
+        results = open_searcher(settings.kb, settings).search(q, k, mode, filters)
         return {"query": q, "results": [r.to_dict() for r in results]}
 
     @app.get("/api/ask")
     def api_ask(q: str):
         from kg.query.ask import open_asker
 
-        try:
-            return open_asker(settings.kb, settings).ask(q).to_dict()
-        except QueryError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+        return open_asker(settings.kb, settings).ask(q).to_dict()
 
     @app.on_event("shutdown")
     def stop_workers() -> None:

@@ -106,6 +106,23 @@ def corpus_stages(ingested):
 
 
 @pytest.fixture(scope="session")
+def corpus_findings(ingested):
+    """Everything extraction finds in the real corpus, run once."""
+    from kg.extract import extract_findings
+
+    return extract_findings(ingested.documents, ingested.chunks)
+
+
+@pytest.fixture(scope="session")
+def northshire_findings(northshire):
+    """Everything extraction finds in the report from another area, run once."""
+    from kg.extract import extract_findings
+
+    document, chunks = northshire
+    return extract_findings([document], chunks)
+
+
+@pytest.fixture(scope="session")
 def northshire_stages(northshire):
     """The extraction stages run once on the report from another area."""
     document, chunks = northshire

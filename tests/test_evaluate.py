@@ -23,10 +23,8 @@ def reference():
 
 
 @pytest.fixture(scope="module")
-def findings_export(ingested):
-    from kg.extract import extract_findings
-
-    return extract_findings(ingested.documents, ingested.chunks).to_export()
+def findings_export(corpus_findings):
+    return corpus_findings.to_export()
 
 
 def test_extraction_scores_agree_with_the_reference(findings_export, gold, reference):

@@ -15,14 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def findings(ingested):
-    return extract_findings(ingested.documents, ingested.chunks)
-
-
-@pytest.fixture(scope="module")
-def northshire_findings(northshire):
-    document, chunks = northshire
-    return extract_findings([document], chunks)
+def findings(corpus_findings):
+    return corpus_findings
 
 
 def all_evidence(findings):

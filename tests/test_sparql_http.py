@@ -137,3 +137,14 @@ def test_access_token_is_required_when_set(kb_settings):
                                                        "Accept": "application/sparql-results+json"})
         with urllib.request.urlopen(request) as response:
             assert response.status == 200
+
+
+def test_json_api_answers_bad_questions_with_a_json_error(endpoint):
+    import json
+
+    for path in ("/api/ask", "/api/search"):
+        url = endpoint + path + "?" + urllib.parse.urlencode({"q": "safeguarding " * 2000})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(url)
+        assert info.value.code == 400
+        assert "the limit is" in json.loads(info.value.read())["error"]

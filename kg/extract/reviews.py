@@ -374,7 +374,7 @@ def find_reviews(documents: Iterable[Document], review_types: list[ReviewType],
     reviews = []
     for key, review in named.items():
         for review_id, finding, mentions in _split_by_area(key, review):
-            reviews.append(_merge(review_id, review, finding, mentions, type_matcher, texts, locator))
+            reviews.append(_review_from_mentions(review_id, review, finding, mentions, type_matcher, texts, locator))
             for mention in mentions:
                 mention.review = review_id
     # Later mentions carry the review's key: the review established in the same document, else the main one.
@@ -761,7 +761,7 @@ def _status_rank(status: str | None) -> int:
     return STATUS_RANK.get(status or "", 0)
 
 
-def _merge(review_id: str, named: _NamedReview, label: str, mentions: list[ReviewMention],
+def _review_from_mentions(review_id: str, named: _NamedReview, label: str, mentions: list[ReviewMention],
            type_matcher: ReviewTypeMatcher, texts: dict[str, str], locator: EvidenceLocator) -> ReviewFinding:
     """One finding from all establishing mentions of a review: the most specific type, the furthest status."""
     mentions = sorted(mentions, key=lambda m: (m.doc, m.start))

@@ -159,7 +159,7 @@ def link_review_themes(documents: Iterable[Document], reviews: list[ReviewFindin
                 links.append(_Link(review.id, hit.key, "title", review.evidence[0]))
     if similarity is not None and unlabelled:
         links.extend(_by_meaning(unlabelled, themes, similarity, threshold))
-    return _merge(links)
+    return _links_by_review_theme(links)
 
 
 def _by_meaning(unlabelled: list[tuple[list[str], Evidence]], themes: list[Theme], similarity: Similarity,
@@ -362,7 +362,7 @@ def _from_citing_sections(document: Document, index: ReviewIndex, matcher: Label
     return out
 
 
-def _merge(links: list[_Link]) -> list[ReviewTheme]:
+def _links_by_review_theme(links: list[_Link]) -> list[ReviewTheme]:
     merged: dict[tuple[str, str], ReviewTheme] = {}
     for link in links:
         key = (link.review, link.theme)

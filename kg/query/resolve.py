@@ -32,7 +32,7 @@ def _query_labels(label: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def gazetteer_matcher() -> tuple[LabelMatcher, dict[str, GazetteerEntry]]:
+def question_organisation_matcher() -> tuple[LabelMatcher, dict[str, GazetteerEntry]]:
     """Organisation names and acronyms, matched whatever their case (users type "mash", "the royal free")."""
     entries = {e.id: e for e in load_scheme().gazetteer}
     labels = [(e.id, label, label == e.label) for e in entries.values() for label in [e.label, *e.alt_labels]
@@ -47,7 +47,7 @@ def gazetteer_matcher() -> tuple[LabelMatcher, dict[str, GazetteerEntry]]:
 
 def organisation_names(text: str) -> dict[str, str]:
     """Gazetteer organisations named in a text: id -> the words used."""
-    matcher, _ = gazetteer_matcher()
+    matcher, _ = question_organisation_matcher()
     found: dict[str, str] = {}
     for hit in matcher.find(text):
         found.setdefault(hit.key, text[hit.start:hit.end])
@@ -59,7 +59,7 @@ def expand_query(query: str) -> str:
     found = organisation_names(query)
     if not found:
         return query
-    _, entries = gazetteer_matcher()
+    _, entries = question_organisation_matcher()
     extra: list[str] = []
     for org_id, words in found.items():
         entry = entries[org_id]
