@@ -7,8 +7,8 @@ import csv
 
 from kg.extract.findings import (ActionFinding, Evidence, Findings, OrganisationFinding, ReviewFinding, ReviewTheme,
                                  Theme, ThemeMention)
-from kg.graph.analytics import findings_network, neighbourhood, theme_review_matrix, theme_summary
-from kg.query.explore import theme_profile
+from kg.graph.analytics import findings_network, neighbourhood
+from kg.query.explore import theme_profile, theme_review_matrix, theme_summary
 
 
 def ev(start: int, quote: str = "a quote", chunk: str | None = "doc.txt#0001") -> Evidence:
