@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kg.config import SETTINGS, load_settings
-from kg.errors import KgError
+from kg.errors import ConfigError, KgError
 
 app = typer.Typer(
     help="kg: a knowledge graph and semantic search over safeguarding reviews.\n\n"
@@ -37,6 +37,10 @@ def friendly_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except KgError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        except OSError as exc:  # the library names the file; this keeps any it did not wrap to one line
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            err.print(f"[bold red]error:[/] {exc.strerror or exc}{where}", highlight=False)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err.print("interrupted; nothing was changed")
@@ -491,26 +495,30 @@ def _print_graph_analytics(base) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (127.0.0.1 keeps it on this machine).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 7860,
+    insecure_no_token: Annotated[bool, typer.Option(
+        "--insecure-no-token", help="Serve beyond 127.0.0.1 without an access token (anyone who can reach the "
+                                    "machine reads everything).")] = False,
     kb: KbOption = Path("data/kb"),
 ) -> None:
     """Serve the web UI at / and the SPARQL 1.1 endpoint at /sparql (read-only).
 
-    Bound to 127.0.0.1 unless --host says otherwise; set the access_token setting (KG_ACCESS_TOKEN)
-    before binding to another address. A rebuild or `kg add` is picked up without a restart.
+    Bound to 127.0.0.1 unless --host says otherwise; binding to another address needs the access_token setting
+    (KG_ACCESS_TOKEN). Requests must name this server in their Host header (add names with the allowed_hosts
+    setting). A rebuild or `kg add` is picked up without a restart.
     """
     import os
 
     import uvicorn
 
     from kg.query import KnowledgeBase
-    from kg.server import create_app, warm_up
+    from kg.server import LOOPBACK_NAMES, create_app, warm_up
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     settings = _settings(kb, host=host, port=port)
     KnowledgeBase(kb).close()  # fail now, with how to build one, if there is no knowledge base
-    if host not in ("127.0.0.1", "localhost", "::1") and not settings.access_token:
-        err.print(f"[yellow]warning:[/] serving on {host} without an access token: anyone who can reach this "
-                  "machine can read the knowledge base. Set KG_ACCESS_TOKEN to require one.")
+    if host not in LOOPBACK_NAMES and not settings.access_token and not insecure_no_token:
+        raise ConfigError(f"refusing to serve on {host} without an access token: anyone who can reach this machine could read "
+             "the knowledge base. Set KG_ACCESS_TOKEN (or pass --insecure-no-token if you really mean it).")
     application = create_app(settings)
     warm_up(settings)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
@@ -520,8 +528,10 @@ def serve(
 
 
 @app.command("settings")
+@friendly_errors
 def show_settings(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the defaults as a Markdown table.")] = False,
+    kb: KbOption = Path("data/kb"),
 ) -> None:
     """List every setting with its current value and what it does.
 
@@ -532,7 +542,7 @@ def show_settings(
 
         print(settings_markdown())
         return
-    current = load_settings()
+    current = _settings(kb)
     table = Table(title="kg settings")
     for col in ("name", "value", "meaning"):
         table.add_column(col, overflow="fold")

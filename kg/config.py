@@ -57,6 +57,15 @@ SETTINGS: tuple[Setting, ...] = (
             "(\"hearing directly from children\") links the review to the theme closest in meaning."),
     Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
+    Setting("sparql_max_result_mb", 16.0,
+            "Largest SPARQL answer, in megabytes of term text; a longer answer is cut and marked (X-KG-Truncated)."),
+    Setting("sparql_worker_memory_mb", 1536, "Memory one SPARQL query worker may use, in megabytes (0: no cap)."),
+    Setting("sparql_max_body_kb", 512, "Largest SPARQL request body accepted, in kilobytes (checked before reading)."),
+    Setting("sparql_service_allowlist", "",
+            "SPARQL endpoints a query may call with SERVICE, as full IRIs separated by spaces (empty: SERVICE refused)."),
+    Setting("allowed_hosts", "",
+            "Host names `kg serve` answers to besides loopback names and its --host, separated by spaces "
+            "(guards against DNS rebinding)."),
     Setting("graph_store", "oxigraph",
             "Where the graph lives: oxigraph (embedded, default), memory (rdflib's in-memory store) "
             "or remote (an external SPARQL 1.1 store)."),
@@ -76,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
+_MUST_BE_POSITIVE = {"sparql_timeout", "sparql_row_limit", "sparql_max_result_mb", "sparql_max_body_kb",
+                     "max_query_chars", "max_file_mb", "embedding_batch_size", "chunk_target_words", "chunk_max_words",
+                     "candidates", "port"}
 
 
 @dataclass(frozen=True)
@@ -119,10 +131,12 @@ def _coerce(name: str, value: Any) -> Any:
             if isinstance(value, str):
                 return value.strip().lower() in {"1", "true", "yes", "on"}
             return bool(value)
-        if isinstance(default, int):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
+        if isinstance(default, (int, float)):
+            number = int(value) if isinstance(default, int) else float(value)
+            if number < 0 or (number == 0 and name in _MUST_BE_POSITIVE):
+                raise ConfigError(f"setting {name!r} must be {'above' if name in _MUST_BE_POSITIVE else 'at least'} "
+                                  f"0, got {value!r}")
+            return number
         return str(value)
     except (TypeError, ValueError):
         kind = {bool: "true or false", int: "whole number", float: "number"}.get(type(default), "text")

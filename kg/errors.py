@@ -49,5 +49,29 @@ class UpdateRefused(QueryError):
     """A SPARQL update (INSERT, DELETE, LOAD, DROP …) was sent: the knowledge graph is read-only to queries."""
 
 
+class ServiceRefused(QueryError):
+    """A SPARQL query asked the server to call another endpoint (SERVICE) that is not allowed."""
+
+
+class ResourceLimit(QueryError):
+    """A request or query passed a size or memory limit (body too large, worker out of memory)."""
+
+
+class BodyTooLarge(ResourceLimit):
+    """A request body is larger than the server accepts."""
+
+
+class UnsupportedMediaType(QueryError):
+    """A request body has a media type the SPARQL protocol does not allow for the operation."""
+
+
+class ServerBusy(KgError):
+    """Every query worker is taken by long-running queries; try again shortly."""
+
+
+class KnowledgeBaseDamaged(KgError):
+    """A knowledge-base file is cut short or unreadable; `kg build` repairs it."""
+
+
 class ModelNotAvailable(KgError):
     """The embedding model cannot be loaded offline."""

@@ -22,6 +22,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import zipfile
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -32,12 +33,33 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from kg.documents import Chunk, Document, Section
-from kg.errors import KnowledgeBaseLocked, KnowledgeBaseNotFound
+from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLocked, KnowledgeBaseNotFound
 from kg.extract.findings import Findings
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
 KEEP_PREVIOUS = 2  # old versions kept so a running server can finish reading them
+# What reading a file cut short or overwritten raises, across json, sqlite, faiss, numpy and bm25s.
+_READ_ERRORS = (OSError, ValueError, EOFError, RuntimeError, KeyError, IndexError, TypeError, AttributeError,
+                sqlite3.DatabaseError, zipfile.BadZipFile)
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Report a knowledge-base file that cannot be read as KnowledgeBaseDamaged: which file, and that a build
+    repairs it (the version folder's parent's parent is the knowledge base)."""
+    try:
+        yield
+    except KgError:
+        raise
+    except _READ_ERRORS as exc:
+        path = Path(path)
+        version = next((p for p in [path, *path.parents] if p.parent.name == VERSIONS), None)
+        root = version.parent.parent if version else path.parent
+        name = path.relative_to(version) if version else path.name
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise KnowledgeBaseDamaged(f"the knowledge base file {name} is damaged or incomplete ({reason}); "
+                                   f"`kg build --kb {root}` rebuilds it") from None
 
 _SCHEMA = """
 CREATE TABLE documents (
@@ -69,13 +91,16 @@ def current_version(root: Path) -> Path | None:
 @contextmanager
 def writer_lock(root: Path, timeout: float = 0.5) -> Iterator[None]:
     """Hold the knowledge base's write lock, or raise KnowledgeBaseLocked."""
-    root.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(root / "write.lock"))
     try:
+        root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(root / "write.lock"))
         lock.acquire(timeout=timeout)
     except Timeout:
         raise KnowledgeBaseLocked(
             f"another kg process is writing {root} (build, add or remove); wait for it to finish") from None
+    except OSError as exc:
+        raise BuildError(f"cannot write to the knowledge base at {root} ({exc.strerror or exc}); "
+                         "nothing was changed") from None
     try:
         yield
     finally:
@@ -100,6 +125,11 @@ def new_version(root: Path) -> Iterator[Path]:
         final = versions / name
         os.rename(staging, final)
         _publish(root, name)
+    except (OSError, sqlite3.OperationalError) as exc:  # a full disk, a file-size limit, a read-only folder
+        shutil.rmtree(staging, ignore_errors=True)
+        where = f" writing {Path(exc.filename).name}" if getattr(exc, "filename", None) else ""
+        raise BuildError(f"could not write the new version{where} ({getattr(exc, 'strerror', None) or exc}); "
+                         "the previous version is still live") from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -210,10 +240,11 @@ def write_findings(version: Path, findings: Findings) -> None:
 
 
 def read_findings(version: Path) -> Findings:
-    """The findings saved in a version folder."""
+    """The findings saved in a version folder (KnowledgeBaseDamaged if the file cannot be read)."""
     if not (version / FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_FILE).exists():
-        return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
-    with (version / FINDINGS_FILE).open(encoding="utf-8") as handle:
+        with reading(version / LEGACY_FINDINGS_FILE):
+            return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
+    with reading(version / FINDINGS_FILE), (version / FINDINGS_FILE).open(encoding="utf-8") as handle:
         return Findings.read_jsonl(handle)
 
 
@@ -248,9 +279,11 @@ class KnowledgeBase:
         if self.version is None:
             raise KnowledgeBaseNotFound(
                 f"no knowledge base at {self.root}; build one with `kg build --kb {self.root}`")
-        self.manifest: dict[str, Any] = json.loads((self.version / "manifest.json").read_text(encoding="utf-8"))
-        self._db = sqlite3.connect(f"file:{self.version / 'corpus.sqlite'}?mode=ro", uri=True,
-                                   check_same_thread=False)
+        with reading(self.version / "manifest.json"):
+            self.manifest: dict[str, Any] = json.loads((self.version / "manifest.json").read_text(encoding="utf-8"))
+            if not isinstance(self.manifest, dict):
+                raise ValueError("not a JSON object")
+        self._db = _CorpusDb(self.version / "corpus.sqlite")
         self._cache: dict[str, Any] = {}
 
     def close(self) -> None:
@@ -291,10 +324,10 @@ class KnowledgeBase:
 
     def documents(self) -> list[DocumentInfo]:
         if "documents" not in self._cache:
-            counts = dict(self._db.execute("SELECT doc, COUNT(*) FROM chunks GROUP BY doc"))
-            rows = self._db.execute(
+            counts = dict(self._db.all("SELECT doc, COUNT(*) FROM chunks GROUP BY doc"))
+            rows = self._db.all(
                 "SELECT doc, title, date, body, kind, source, format, sha256, inferred, warnings, section_count, words "
-                "FROM documents ORDER BY doc").fetchall()
+                "FROM documents ORDER BY doc")
             self._cache["documents"] = [
                 DocumentInfo(doc=r[0], title=r[1], date=r[2], body=r[3], kind=r[4], source=r[5], format=r[6],
                              sha256=r[7], inferred=json.loads(r[8] or "[]"), warnings=json.loads(r[9] or "[]"),
@@ -308,9 +341,9 @@ class KnowledgeBase:
         return self._cache["documents_by_id"].get(doc)
 
     def document(self, doc: str) -> Document | None:
-        row = self._db.execute(
+        row = self._db.one(
             "SELECT doc, title, date, body, kind, source, format, sha256, inferred, warnings, sections, text "
-            "FROM documents WHERE doc = ?", (doc,)).fetchone()
+            "FROM documents WHERE doc = ?", (doc,))
         if row is None:
             return None
         return Document(doc=row[0], title=row[1], date=row[2], body=row[3], kind=row[4], source=row[5],
@@ -321,7 +354,7 @@ class KnowledgeBase:
     # chunks
 
     def chunk_count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return self._db.one("SELECT COUNT(*) FROM chunks")[0]
 
     def chunks_by_row(self, rows: Iterable[int]) -> list[Chunk]:
         """Chunks for vector rows, in the order asked."""
@@ -332,15 +365,15 @@ class KnowledgeBase:
         for start in range(0, len(rows), 900):
             part = rows[start:start + 900]
             marks = ",".join("?" * len(part))
-            for r in self._db.execute(
+            for r in self._db.all(
                     f'SELECT row, doc, chunk_id, text, start, "end", section, paragraphs, ordinal '
                     f"FROM chunks WHERE row IN ({marks})", part):
                 found[r[0]] = _chunk(r[1:])
         return [found[r] for r in rows if r in found]
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        r = self._db.execute('SELECT doc, chunk_id, text, start, "end", section, paragraphs, ordinal '
-                             "FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()
+        r = self._db.one('SELECT doc, chunk_id, text, start, "end", section, paragraphs, ordinal '
+                         "FROM chunks WHERE chunk_id = ?", (chunk_id,))
         return _chunk(r) if r else None
 
     def iter_chunks(self, doc: str | None = None) -> Iterator[Chunk]:
@@ -349,7 +382,7 @@ class KnowledgeBase:
         if doc is not None:
             sql += " WHERE doc = ?"
             args = (doc,)
-        for r in self._db.execute(sql + " ORDER BY row", args):
+        for r in self._db.stream(sql + " ORDER BY row", args):
             yield _chunk(r)
 
     def rows_where(self, docs: Iterable[str] | None = None, date_from: str | None = None,
@@ -367,15 +400,41 @@ class KnowledgeBase:
             clauses.append("d.date <= ?")
             args.append(date_to + "\uffff")
         where = " AND ".join(clauses) or "1"
-        return [r[0] for r in self._db.execute(
+        return [r[0] for r in self._db.all(
             f"SELECT c.row FROM chunks c JOIN documents d ON d.doc = c.doc WHERE {where} ORDER BY c.row", args)]
 
     def rows_linked_to(self, kind: str, ids: Iterable[str]) -> list[int]:
         """Vector rows of chunks linked to any of the given themes or reviews (by id)."""
         ids = list(ids)
-        return [r[0] for r in self._db.execute(
+        return [r[0] for r in self._db.all(
             f"SELECT DISTINCT row FROM chunk_links WHERE kind = ? AND id IN ({','.join('?' * len(ids))}) ORDER BY row",
             [kind, *ids])]
+
+
+class _CorpusDb:
+    """The version's corpus.sqlite, read-only; a damaged file is reported as KnowledgeBaseDamaged, not a traceback."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with reading(path):
+            if not path.is_file():
+                raise FileNotFoundError("missing")
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def all(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        with reading(self.path):
+            return self._db.execute(sql, tuple(args)).fetchall()
+
+    def one(self, sql: str, args: Iterable = ()) -> tuple | None:
+        with reading(self.path):
+            return self._db.execute(sql, tuple(args)).fetchone()
+
+    def stream(self, sql: str, args: Iterable = ()) -> Iterator[tuple]:
+        with reading(self.path):
+            yield from self._db.execute(sql, tuple(args))
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _chunk(r: tuple) -> Chunk:

@@ -22,10 +22,10 @@ from pathlib import Path
 from kg.build import BuildReport, write_version
 from kg.config import Settings, load_settings
 from kg.documents import Chunk, Document, SkippedFile
-from kg.errors import BuildError, IngestError
+from kg.errors import BuildError, IngestError, KnowledgeBaseNotFound
 from kg.ingest import IngestResult, corpus_files, file_sha256, ingest_file
 from kg.ingest.metadata import MANIFEST_FIELDS, MANIFEST_NAME, DocumentMeta, normalise_date, read_manifest
-from kg.kb import KnowledgeBase, writer_lock
+from kg.kb import KnowledgeBase, current_version, writer_lock
 from kg.progress import Progress, SilentProgress
 
 REMOVED_DIR = ".removed"
@@ -61,9 +61,16 @@ def _expand(paths: list[Path]) -> list[tuple[Path, str]]:
     for path in paths:
         if path.is_dir():
             out.extend((f, f.relative_to(path).as_posix()) for f in corpus_files(path))
-        else:
+        elif path.exists():  # a missing path is reported once, by the caller
             out.append((path, path.name))
     return out
+
+
+def _require_knowledge_base(root: Path) -> None:
+    """Refuse before anything is created: adding to or removing from a folder with no knowledge base is a mistyped
+    --kb, not a new knowledge base."""
+    if current_version(root) is None:
+        raise KnowledgeBaseNotFound(f"no knowledge base at {root}; build one first with `kg build --kb {root}`")
 
 
 def add_documents(paths: list[str | Path], settings: Settings | None = None, progress: Progress | None = None,
@@ -97,6 +104,7 @@ def add_documents(paths: list[str | Path], settings: Settings | None = None, pro
         raise IngestError(", ".join(str(p) for p in paths), "--title/--date/--body/--kind describe one document; "
                           "add several files without them (or one at a time)")
     corpus = Path(settings.corpus)
+    _require_knowledge_base(settings.kb_path)
     with writer_lock(settings.kb_path):
         with KnowledgeBase(settings.kb_path) as kb:
             known = {d.doc: d.sha256 for d in kb.documents()}
@@ -153,6 +161,7 @@ def remove_documents(doc_ids: list[str], settings: Settings | None = None,
     progress = progress or SilentProgress()
     report = ChangeReport()
     start = time.perf_counter()
+    _require_knowledge_base(settings.kb_path)
     with writer_lock(settings.kb_path):
         with KnowledgeBase(settings.kb_path) as kb:
             known = {d.doc for d in kb.documents()}

@@ -64,9 +64,22 @@ def kb_settings(tmp_path_factory):
     from kg.build import build_knowledge_base
     from kg.config import load_settings
 
+    if os.environ.get("KG_TEST_KB"):  # a developer's shortcut: a knowledge base already built from corpus/
+        return load_settings(kb=os.environ["KG_TEST_KB"])
     settings = load_settings(kb=str(tmp_path_factory.mktemp("kb") / "kb"))
     build_knowledge_base(CORPUS, settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def endpoint(kb_settings):
+    """A real `kg serve` on the corpus knowledge base (3 s query limit, 800 MB per query worker), shared by the
+    HTTP tests."""
+    from server import running_server
+
+    env = {"KG_SPARQL_TIMEOUT": "3", "KG_SPARQL_WORKER_MEMORY_MB": "800"}
+    with running_server(kb_settings.kb, env=env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

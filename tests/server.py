@@ -17,13 +17,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The base URL of a running server; `pid` is its process, for reading its memory use."""
+
+    pid: int
+
+    def peak_rss_mb(self) -> float:
+        """The server process's peak resident memory so far (Linux /proc), in megabytes."""
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as handle:
+            line = next(x for x in handle if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+
 @contextmanager
-def running_server(kb: str, env: dict[str, str] | None = None, timeout: float = 120):
-    """Yield the base URL of a `kg serve` on a free loopback port; stop it afterwards."""
+def running_server(kb: str, env: dict[str, str] | None = None, timeout: float = 120, args: tuple[str, ...] = ()):
+    """Yield the base URL (a `Server`) of a `kg serve` on a free loopback port; stop it afterwards."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--kb", str(kb), "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "serve", "--kb", str(kb), "--port", str(port), *args],
                                env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base = Server(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     deadline = time.monotonic() + timeout
     try:
         while True:

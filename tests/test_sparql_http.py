@@ -15,17 +15,8 @@ from rdflib import Graph
 from SPARQLWrapper import CSV, JSON, POST, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from server import running_server
-
 REVIEWS = """SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label } ORDER BY ?label"""
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-
-
-@pytest.fixture(scope="module")
-def endpoint(kb_settings):
-    with running_server(kb_settings.kb, env={"KG_SPARQL_TIMEOUT": "3"}) as base:
-        yield base
-
 
 def client(base: str, query: str, fmt=JSON) -> SPARQLWrapper:
     sparql = SPARQLWrapper(base + "/sparql")
@@ -34,13 +25,11 @@ def client(base: str, query: str, fmt=JSON) -> SPARQLWrapper:
     sparql.setTimeout(30)
     return sparql
 
-
 def test_select_as_json(endpoint):
     result = client(endpoint, REVIEWS).query().convert()
     labels = [b["label"]["value"] for b in result["results"]["bindings"]]
     assert {"Child L", "Child A", "Child KL", "Child SS"} <= set(labels)
     assert result["head"]["vars"] == ["label"]
-
 
 def test_select_as_csv_by_post(endpoint):
     sparql = client(endpoint, REVIEWS, CSV)
@@ -48,13 +37,11 @@ def test_select_as_csv_by_post(endpoint):
     rows = list(csv.reader(io.StringIO(sparql.query().convert().decode("utf-8"))))
     assert rows[0] == ["label"] and ["Child L"] in rows
 
-
 def test_construct_as_turtle(endpoint):
     query = "CONSTRUCT { ?r skos:prefLabel ?l ; kg:raisedTheme ?t } WHERE { ?r a kg:CaseReview ; skos:prefLabel ?l ; kg:raisedTheme ?t }"
     data = client(endpoint, query, TURTLE).query().convert()
     graph = Graph().parse(data=data, format="turtle")
     assert len(graph) > 20
-
 
 def test_update_is_refused(endpoint):
     sparql = SPARQLWrapper(endpoint + "/sparql", updateEndpoint=endpoint + "/sparql")
@@ -67,7 +54,6 @@ def test_update_is_refused(endpoint):
     check = client(endpoint, "ASK { <urn:a> <urn:b> <urn:c> }").query().convert()
     assert check["boolean"] is False
 
-
 @pytest.mark.parametrize("query", ["DROP ALL", "LOAD <http://example.org/data.ttl>", "CLEAR DEFAULT"])
 def test_other_updates_are_refused_with_403(endpoint, query):
     url = endpoint + "/sparql?" + urllib.parse.urlencode({"query": query})
@@ -75,12 +61,10 @@ def test_other_updates_are_refused_with_403(endpoint, query):
         urllib.request.urlopen(url)
     assert info.value.code == 403 and b"read-only" in info.value.read()
 
-
 def test_malformed_query_is_answered_400_with_the_parser_message(endpoint):
     with pytest.raises(QueryBadFormed) as info:
         client(endpoint, "SELECT ?x WHERE { ?x ?y ").query()
     assert "malformed SPARQL" in str(info.value) and "expected" in str(info.value)
-
 
 def test_pathological_query_is_stopped_and_the_server_keeps_answering(endpoint):
     outcome: dict = {}
@@ -104,7 +88,6 @@ def test_pathological_query_is_stopped_and_the_server_keeps_answering(endpoint):
     assert time.monotonic() - started < 30
     assert client(endpoint, REVIEWS).query().convert()["results"]["bindings"]
 
-
 def test_accept_header_picks_the_format(endpoint):
     url = endpoint + "/sparql?" + urllib.parse.urlencode({"query": REVIEWS})
     for accept, expected in (("text/tab-separated-values", "?label"), ("application/sparql-results+xml", "<?xml"),
@@ -112,7 +95,6 @@ def test_accept_header_picks_the_format(endpoint):
         with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as response:
             assert response.headers["Content-Type"].startswith(accept)
             assert response.read().decode("utf-8").startswith(expected)
-
 
 def test_vocabulary_and_examples_are_served(endpoint):
     with urllib.request.urlopen(endpoint + "/ontology.ttl") as response:
@@ -125,19 +107,6 @@ def test_vocabulary_and_examples_are_served(endpoint):
     with urllib.request.urlopen(endpoint + "/queries") as response:
         examples = json.loads(response.read())
     assert len(examples) >= 10 and all(e["title"] for e in examples)
-
-
-def test_access_token_is_required_when_set(kb_settings):
-    with running_server(kb_settings.kb, env={"KG_ACCESS_TOKEN": "s3cret"}) as base:
-        url = base + "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
-        with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(url)
-        assert info.value.code == 401
-        request = urllib.request.Request(url, headers={"Authorization": "Bearer s3cret",
-                                                       "Accept": "application/sparql-results+json"})
-        with urllib.request.urlopen(request) as response:
-            assert response.status == 200
-
 
 def test_json_api_answers_bad_questions_with_a_json_error(endpoint):
     import json

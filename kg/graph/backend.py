@@ -23,13 +23,55 @@ class QueryOutcome:
     boolean: bool | None = None
     triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
     truncated: bool = False
+    truncated_by: str = ""  # "rows" or "bytes": which limit cut the answer
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The RDF dataset a query runs on (SPARQL Protocol default-graph-uri / named-graph-uri); empty: the store's own."""
+
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+class ResultBudget:
+    """Admits result rows until a row or byte limit is reached, so an answer's size is bounded before it is built.
+
+    Bytes are counted on the terms' text, which bounds every serialisation within a small factor.
+    """
+
+    def __init__(self, row_limit: int, byte_limit: int | None = None):
+        self.row_limit = row_limit
+        self.byte_limit = byte_limit
+        self.rows = 0
+        self.bytes = 0
+        self.cut = ""
+
+    def admit(self, terms) -> bool:
+        """True if one more row of these terms fits; False (and `cut` says which limit) otherwise."""
+        if self.rows >= self.row_limit:
+            self.cut = "rows"
+            return False
+        size = sum(len(str(t)) + 8 for t in terms if t is not None)
+        if self.byte_limit is not None and self.bytes + size > self.byte_limit:
+            self.cut = "bytes"
+            return False
+        self.rows += 1
+        self.bytes += size
+        return True
 
 
 class GraphBackend(Protocol):
     name: str
 
-    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
-        """Run a read-only query; at most `row_limit` rows (or triples), `truncated` set when more exist."""
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str], *, byte_limit: int | None = None,
+            dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
+        """Run a read-only query; at most `row_limit` rows (or triples) and about `byte_limit` bytes of terms,
+        `truncated` set when more exist. `dataset` replaces the query's FROM / FROM NAMED (a store that cannot
+        honour it raises QueryError); `base_iri` resolves relative IRIs."""
 
     def triple_count(self) -> int: ...
 

@@ -21,7 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.documents import Chunk, Document
-from kg.extract.findings import Evidence, Findings
+from kg.extract.findings import ActionFinding, Evidence, Findings
 from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, PREFIXES, REVIEW, REVIEW_TYPE,
                            THEME, slugify)
 
@@ -181,7 +181,13 @@ class GraphBuilder:
     # ---- findings ------------------------------------------------------------------------------
 
     def add_findings(self, findings: Findings) -> None:
-        orgs = {o.id: o for o in findings.organisations if o.mentions}
+        # An organisation enters the graph when a document names it or an action is owned by / addressed to it,
+        # so every organisation node has its label, category and kg:inGazetteer.
+        referenced: dict[str, ActionFinding] = {}
+        for a in findings.actions:
+            for org in a.organisations:
+                referenced.setdefault(org, a)
+        orgs = {o.id: o for o in findings.organisations if o.mentions or o.id in referenced}
         for o in orgs.values():
             node = ORG[o.id]
             self.add((node, RDF.type, ORGV.OrganizationalUnit if o.kind == "unit" else ORGV.Organization))
@@ -194,6 +200,9 @@ class GraphBuilder:
             if o.parent and o.parent in orgs:
                 self.add((node, ORGV.unitOf, ORG[o.parent]))
             self.add((node, KG.inGazetteer, Literal(bool(o.in_gazetteer))))
+            if not o.mentions:  # named only as an action's owner: that action's passage is its evidence
+                action = referenced[o.id]
+                self.annotate(node, action.evidence, action.method, action.confidence)
             for e in o.mentions:
                 self.annotate(node, e, o.method or ("gazetteer" if o.in_gazetteer else "detected"), o.confidence)
                 self.add((node, KG.mentionedIn, doc_iri(e.doc)))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-from kg.graph.backend import QueryOutcome
+from kg.errors import QueryError
+from kg.graph.backend import Dataset, QueryOutcome, ResultBudget
 
 
 class MemoryBackend:
@@ -15,20 +16,30 @@ class MemoryBackend:
         if ntriples is not None:
             self.graph.parse(data=ntriples, format="nt")
 
-    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
-        result = self.graph.query(query, initNs=prefixes)
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str], *, byte_limit: int | None = None,
+            dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
+        if dataset:
+            raise QueryError("default-graph-uri and named-graph-uri are not supported by the in-memory store "
+                             "(graph_store = memory); use the embedded store (graph_store = oxigraph)")
+        result = self.graph.query(query, initNs=prefixes, base=base_iri)
         if result.type == "ASK":
             return QueryOutcome("ASK", boolean=bool(result.askAnswer))
+        budget = ResultBudget(row_limit, byte_limit)
         if result.type == "SELECT":
             variables = [str(v) for v in result.vars]
             rows = []
             for row in result:
-                if len(rows) >= row_limit:
-                    return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=True)
+                if not budget.admit(tuple(row)):
+                    break
                 rows.append(tuple(row))
-            return QueryOutcome("SELECT", variables=variables, rows=rows)
-        triples = list(result.graph)
-        return QueryOutcome("CONSTRUCT", triples=triples[:row_limit], truncated=len(triples) > row_limit)
+            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
+                                truncated_by=budget.cut)
+        triples = []
+        for triple in result.graph:
+            if not budget.admit(triple):
+                break
+            triples.append(triple)
+        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
 
     def triple_count(self) -> int:
         return len(self.graph)

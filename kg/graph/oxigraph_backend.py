@@ -7,9 +7,12 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
-from kg.graph.backend import QueryOutcome
+from kg.graph.backend import Dataset, QueryOutcome, ResultBudget
+from kg.namespaces import BASE
 
 STORE_DIR = "graph"
+# The IRI by which the protocol's default-graph-uri / named-graph-uri name the knowledge base's own graph.
+GRAPH_IRI = BASE + "graph"
 
 
 def to_rdflib(term):
@@ -50,26 +53,35 @@ class OxigraphBackend:
     def __init__(self, version: Path | None = None, store: ox.Store | None = None):
         self.store = store if store is not None else ox.Store.read_only(str(Path(version) / STORE_DIR))
 
-    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
-        result = self.store.query(query, prefixes=prefixes)
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str], *, byte_limit: int | None = None,
+            dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
+        options = {"prefixes": prefixes, "base_iri": base_iri}
+        if dataset:
+            # The knowledge base keeps its triples in the store's default graph; GRAPH_IRI names it, any other
+            # IRI names a graph the store does not hold (so it is empty, as the protocol says it should be).
+            options["default_graph"] = [_graph(iri) for iri in dataset.default_graphs]
+            options["named_graphs"] = [_graph(iri) for iri in dataset.named_graphs if iri != GRAPH_IRI]
+        result = self.store.query(query, **options)
+        budget = ResultBudget(row_limit, byte_limit)
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("ASK", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows, truncated = [], False
+            rows = []
             for solution in result:
-                if len(rows) >= row_limit:
-                    truncated = True
+                row = tuple(to_rdflib(solution[v]) for v in variables)
+                if not budget.admit(row):
                     break
-                rows.append(tuple(to_rdflib(solution[v]) for v in variables))
-            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=truncated)
-        triples, truncated = [], False
+                rows.append(row)
+            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
+                                truncated_by=budget.cut)
+        triples = []
         for triple in result:
-            if len(triples) >= row_limit:
-                truncated = True
+            terms = (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
+            if not budget.admit(terms):
                 break
-            triples.append((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
-        return QueryOutcome("CONSTRUCT", triples=triples, truncated=truncated)
+            triples.append(terms)
+        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
 
     def triple_count(self) -> int:
         return len(self.store)
@@ -79,3 +91,7 @@ class OxigraphBackend:
 
     def close(self) -> None:
         del self.store
+
+
+def _graph(iri: str):
+    return ox.DefaultGraph() if iri == GRAPH_IRI else ox.NamedNode(iri)

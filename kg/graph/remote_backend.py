@@ -21,7 +21,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from kg.config import Settings
 from kg.errors import ConfigError, QueryError
-from kg.graph.backend import QueryOutcome
+from kg.graph.backend import Dataset, QueryOutcome, ResultBudget
 from kg.graph.sparql_text import query_form
 
 
@@ -84,26 +84,41 @@ class RemoteBackend:
         except OSError as exc:
             raise QueryError(f"cannot reach the SPARQL store at {url}: {exc}") from None
 
-    def run(self, query: str, row_limit: int, prefixes: dict[str, str]) -> QueryOutcome:
-
+    def run(self, query: str, row_limit: int, prefixes: dict[str, str], *, byte_limit: int | None = None,
+            dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
+        if dataset:
+            raise QueryError("default-graph-uri and named-graph-uri are not supported with a remote store "
+                             "(graph_store = remote); query the store's own endpoint for other graphs")
         form = query_form(query)
         full = with_prefixes(query, prefixes)
+        if base_iri and not re.search(r"^\s*BASE\s", full, flags=re.I | re.M):
+            full = f"BASE <{base_iri}>\n{full}"
         if self.graph:
             full_url = f"{self.query_url}?{urllib.parse.urlencode({'default-graph-uri': self.graph})}"
         else:
             full_url = self.query_url
+        budget = ResultBudget(row_limit, byte_limit)
         if form in ("SELECT", "ASK"):
             data = json.loads(self._post(full_url, full.encode("utf-8"), "application/sparql-query",
                                          "application/sparql-results+json"))
             if "boolean" in data:
                 return QueryOutcome("ASK", boolean=bool(data["boolean"]))
             variables = data["head"]["vars"]
-            bindings = data["results"]["bindings"]
-            rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in bindings[:row_limit]]
-            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=len(bindings) > row_limit)
+            rows = []
+            for binding in data["results"]["bindings"]:
+                row = tuple(_term(binding[v]) if v in binding else None for v in variables)
+                if not budget.admit(row):
+                    break
+                rows.append(row)
+            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
+                                truncated_by=budget.cut)
         body = self._post(full_url, full.encode("utf-8"), "application/sparql-query", "application/n-triples")
-        triples = list(Graph().parse(data=body, format="nt"))
-        return QueryOutcome("CONSTRUCT", triples=triples[:row_limit], truncated=len(triples) > row_limit)
+        triples = []
+        for triple in Graph().parse(data=body, format="nt"):
+            if not budget.admit(triple):
+                break
+            triples.append(triple)
+        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
 
     def push(self, ntriples: Path) -> None:
         """Replace the target graph in the store with an N-Triples file (Graph Store Protocol PUT)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import re
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from kg.index.dense import DenseIndex, load_dense_index
 from kg.index.embed import Embedder
 from kg.index.fusion import reciprocal_rank_fusion, zscore_fusion
 from kg.index.lexical import LexicalIndex
-from kg.kb import KnowledgeBase
+from kg.kb import KnowledgeBase, reading
 from kg.query.resolve import expand_query
 
 MODES = ("hybrid", "dense", "bm25")
@@ -33,6 +35,40 @@ class SearchFilters:
 
     def active(self) -> bool:
         return any(v for v in asdict(self).values())
+
+
+_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+
+
+def check_filters(filters: SearchFilters, kb: KnowledgeBase) -> None:
+    """Refuse filters that could only give nothing by mistake: a date that is not one, an unknown theme, review
+    or document (with the closest known ones suggested).
+
+    Raises:
+        QueryError: saying which filter and what would work.
+    """
+    for name, value in (("from", filters.date_from), ("to", filters.date_to)):
+        if value and not _DATE.fullmatch(value.strip()):
+            raise QueryError(f"--{name} {value!r} is not a date; use YYYY, YYYY-MM or YYYY-MM-DD (e.g. 2023-04-01)")
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to + "\uffff":
+        raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
+    findings = kb.findings()
+    known = {
+        "theme": ({t.id for t in findings.themes}, {t.label.lower(): t.id for t in findings.themes}, filters.themes),
+        "review": ({r.id for r in findings.reviews}, {r.label.lower(): r.id for r in findings.reviews},
+                   filters.reviews),
+        "doc": ({d.doc for d in kb.documents()}, {d.title.lower(): d.doc for d in kb.documents()}, filters.docs),
+    }
+    for kind, (ids, by_label, asked) in known.items():
+        for value in asked or ():
+            if value in ids:
+                continue
+            close = difflib.get_close_matches(value.lower(), list(by_label), n=3, cutoff=0.5)
+            close = [by_label[c] for c in close] + difflib.get_close_matches(value, sorted(ids), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(dict.fromkeys(close))}?" if close else ""
+            listing = {"theme": "the Themes page lists them", "review": "the Graph page lists them",
+                       "doc": "`kg stats` lists them"}[kind]
+            raise QueryError(f"unknown {kind} {value!r}{hint} ({listing})")
 
 
 @dataclass
@@ -82,15 +118,17 @@ class Searcher:
         with self._lock:
             if self._dense is None:
                 large = self.kb.chunk_count() > 1_000_000
-                self._dense = load_dense_index(self.kb.path / "dense", mmap=large, ef_search=self.settings.hnsw_ef_search,
-                                              nprobe=self.settings.ivf_nprobe)
+                with reading(self.kb.path / "dense" / "dense.faiss"):
+                    self._dense = load_dense_index(self.kb.path / "dense", mmap=large,
+                                                  ef_search=self.settings.hnsw_ef_search, nprobe=self.settings.ivf_nprobe)
             return self._dense
 
     @property
     def lexical(self) -> LexicalIndex:
         with self._lock:
             if self._lexical is None:
-                self._lexical = LexicalIndex.load(self.kb.path / "bm25", mmap=self.kb.chunk_count() > 1_000_000)
+                with reading(self.kb.path / "bm25"):
+                    self._lexical = LexicalIndex.load(self.kb.path / "bm25", mmap=self.kb.chunk_count() > 1_000_000)
             return self._lexical
 
     def warm(self) -> None:
@@ -130,6 +168,8 @@ class Searcher:
             raise QueryError(f"fusion must be zscore or rrf, not {self.settings.fusion!r}")
         if mode not in MODES:
             raise QueryError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+        if filters is not None and filters.active():
+            check_filters(filters, self.kb)
         if not 1 <= k <= 1000:
             raise QueryError(f"k must be between 1 and 1000, not {k}")
         allowed = self.allowed_rows(filters)

@@ -1,35 +1,34 @@
-"""sparql(): read-only SPARQL over the knowledge graph, with a time limit, a row limit and standard formats.
+"""sparql(): read-only SPARQL over the knowledge graph, with time, row, size and memory limits and standard formats.
 
 Updates of any kind (INSERT, DELETE, LOAD, CLEAR, DROP, CREATE, ADD, MOVE,
-COPY) are refused. Each query runs in a worker process; one that runs past the
+COPY) are refused, and so is SERVICE unless its endpoint is allowed by name.
+Each query runs in a worker process with a memory cap; one that runs past the
 time limit is stopped by ending its worker, so the caller keeps working.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import multiprocessing
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.query import Result
-
 from kg.config import Settings, load_settings
-from kg.errors import KnowledgeBaseNotFound, QueryError, QueryTimeout
-from kg.graph.backend import QueryOutcome
-from kg.graph.sparql_text import MAX_QUERY_CHARS, UPDATE_WORDS, query_form
+from kg.errors import KnowledgeBaseNotFound, QueryError, QueryTimeout, ResourceLimit, ServerBusy
+from kg.graph.backend import Dataset, QueryOutcome
+from kg.graph.sparql_text import MAX_QUERY_CHARS, UPDATE_WORDS, check_service, query_form, service_endpoints
 from kg.kb import current_version
-from kg.namespaces import PREFIXES
+from kg.namespaces import BASE, PREFIXES
+from kg.query import sparql_worker
+from kg.query.sparql_results import (GRAPH_FORMATS, SELECT_FORMATS, compact, render_table, serialize, table_rows,
+                                     to_csv, truncation_note)
+from kg.query.sparql_worker import QueryMessage, SerializedAnswer
+
+__all__ = ["SparqlService", "sparql", "example_queries", "ExampleQuery", "query_form", "serialize", "table_rows",
+           "render_table", "to_csv", "compact", "truncation_note", "SELECT_FORMATS", "GRAPH_FORMATS", "Dataset",
+           "SerializedAnswer", "MAX_QUERY_CHARS", "UPDATE_WORDS"]
 
 QUERIES_DIR = Path(__file__).resolve().parents[1] / "ontology" / "queries"
-SELECT_FORMATS = {"json": "application/sparql-results+json", "csv": "text/csv", "tsv": "text/tab-separated-values",
-                  "xml": "application/sparql-results+xml", "table": "text/plain"}
-GRAPH_FORMATS = {"turtle": "text/turtle", "ntriples": "application/n-triples", "jsonld": "application/ld+json",
-                 "xml": "application/rdf+xml", "table": "text/plain"}
 @dataclass
 class ExampleQuery:
     name: str
@@ -51,8 +50,6 @@ class _Worker:
     def __init__(self, version: Path, settings: Settings):
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        from kg.query import sparql_worker
-
         self.process = ctx.Process(target=sparql_worker.serve, args=(child, str(version), dict(settings.values)),
                                    daemon=True)
         self.process.start()
@@ -77,18 +74,26 @@ class _Worker:
 class SparqlService:
     """Runs read-only queries on the live version of a knowledge base through worker processes.
 
+    `workers` queries run at once; one more lane takes a query when they are all busy, for at most
+    `quick_seconds`, so cheap queries are answered while heavy ones run.
+
     Args:
         kb_root: the knowledge-base directory.
-        settings: time limit, row limit, graph store.
-        workers: queries that may run at once.
+        settings: time limit, row and size limits, worker memory, allowed SERVICE endpoints, graph store.
+        workers: queries that may run at once with the full time limit.
+        quick_seconds: the time limit of the extra lane.
     """
 
-    def __init__(self, kb_root: str | Path, settings: Settings | None = None, workers: int = 2):
+    def __init__(self, kb_root: str | Path, settings: Settings | None = None, workers: int = 2,
+                 quick_seconds: float = 2.0):
         self.root = Path(kb_root)
         self.settings = settings or load_settings()
+        self.quick_seconds = quick_seconds
         self._idle: list[_Worker] = []
         self._slots = threading.BoundedSemaphore(workers)
+        self._quick = threading.BoundedSemaphore(1)
         self._lock = threading.Lock()
+        self.allowed_services = frozenset(self.settings.sparql_service_allowlist.split())
 
     def _version(self) -> Path:
         version = current_version(self.root)
@@ -105,37 +110,79 @@ class SparqlService:
                 worker.kill()  # an older version, or dead
         return _Worker(version, self.settings)
 
-    def run(self, query: str, timeout: float | None = None, row_limit: int | None = None) -> QueryOutcome:
-        """Run a read-only query.
+    def run(self, query: str, timeout: float | None = None, row_limit: int | None = None, *,
+            dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
+        """Run a read-only query; the answer as terms, cut at the row and size limits (`truncated_by` says which).
 
         Raises:
-            QueryError: an update, or malformed (with the parser's message).
+            QueryError: an update, a SERVICE call, malformed (with the parser's message), or past the worker's memory.
             QueryTimeout: the query ran past `timeout` seconds (default: setting sparql_timeout).
+            ServerBusy: every worker is taken by long-running queries.
         """
+        return self._run(query, None, timeout, row_limit, dataset, base_iri)
+
+    def run_serialized(self, query: str, fmt: str, timeout: float | None = None, *, dataset: Dataset | None = None,
+                       base_iri: str | None = None) -> SerializedAnswer:
+        """Run a read-only query and serialise its answer in `fmt` inside the worker (see `run` for errors)."""
+        return self._run(query, fmt, timeout, None, dataset, base_iri)
+
+    def _run(self, query, fmt, timeout, row_limit, dataset, base_iri):
         query_form(query)
-        timeout = self.settings.sparql_timeout if timeout is None else timeout
-        row_limit = self.settings.sparql_row_limit if row_limit is None else row_limit
-        with self._slots:
-            worker = self._take(self._version())
-            try:
-                worker.conn.send((query, row_limit, PREFIXES))
-                if not worker.conn.poll(timeout):
-                    worker.kill()
-                    raise QueryTimeout(f"query stopped after {timeout:g} s (setting sparql_timeout); "
-                                       "narrow it with more specific patterns or a LIMIT")
-                status, outcome, detail = worker.conn.recv()
-            except (EOFError, OSError, BrokenPipeError):
-                worker.kill()
-                raise QueryError("the SPARQL worker stopped unexpectedly; try the query again") from None
-            with self._lock:
-                self._idle.append(worker)
+        check_service(query, self.allowed_services)
+        timeout = float(self.settings.sparql_timeout if timeout is None else timeout)
+        if not timeout > 0:
+            raise QueryError(f"the time limit must be a positive number of seconds, not {timeout:g}")
+        message = QueryMessage(query, int(self.settings.sparql_row_limit if row_limit is None else row_limit),
+                               int(float(self.settings.sparql_max_result_mb) * 1_000_000), PREFIXES,
+                               dataset or None, base_iri, fmt)
+        if self._slots.acquire(blocking=False):
+            lane, limit = self._slots, timeout
+        elif self._quick.acquire(blocking=False):
+            lane, limit = self._quick, min(timeout, self.quick_seconds)
+        elif self._slots.acquire(timeout=timeout):
+            lane, limit = self._slots, timeout
+        else:
+            raise ServerBusy("every SPARQL worker is busy with long-running queries; try again in a few seconds")
+        try:
+            status, outcome, detail = self._send(message, limit, quick=lane is self._quick and limit < timeout)
+        finally:
+            lane.release()
         if status == "ok":
             return outcome
         if outcome == "syntax":
             first = detail.splitlines()[0]
             more = "…" if len(first) > 300 or len(detail) > len(first) else ""
             raise QueryError(f"malformed SPARQL: {first[:300]}{more}")
-        raise QueryError(f"SPARQL query failed: {detail}")
+        if outcome == "memory":
+            raise ResourceLimit(self._memory_message())
+        if service_endpoints(query):  # a remote endpoint's reply is never echoed back
+            raise QueryError("the federated (SERVICE) part of the query failed; the remote reply is not shown")
+        raise QueryError(f"SPARQL query failed: {detail[:500]}")
+
+    def _memory_message(self) -> str:
+        return (f"the query needed more memory than a query may use ({self.settings.sparql_worker_memory_mb} MB, "
+                "setting sparql_worker_memory_mb); narrow it with more specific patterns or a LIMIT")
+
+    def _send(self, message: QueryMessage, limit: float, quick: bool) -> tuple:
+        worker = self._take(self._version())
+        try:
+            worker.conn.send(message)
+            if not worker.conn.poll(limit):
+                worker.kill()
+                if quick:
+                    raise ServerBusy("the server is busy with long-running SPARQL queries, and this one needs more "
+                                     f"than the {limit:g} s it can have meanwhile; try again in a few seconds")
+                raise QueryTimeout(f"query stopped after {limit:g} s (setting sparql_timeout); "
+                                   "narrow it with more specific patterns or a LIMIT")
+            reply = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.kill()
+            if worker.process.exitcode not in (0, None):  # killed by the allocator at the memory cap
+                raise ResourceLimit(self._memory_message()) from None
+            raise QueryError("the SPARQL worker stopped unexpectedly; try the query again") from None
+        with self._lock:
+            self._idle.append(worker)
+        return reply
 
     def close(self) -> None:
         with self._lock:
@@ -159,110 +206,4 @@ def sparql(query: str, timeout: float | None = None, kb: str | Path | None = Non
     service = _SERVICES.get(root)
     if service is None:
         service = _SERVICES[root] = SparqlService(root, settings)
-    return service.run(query, timeout)
-
-
-# ---- serialising results -----------------------------------------------------------------------
-
-def _rdflib_result(outcome: QueryOutcome) -> Result:
-    result = Result(outcome.form if outcome.form != "DESCRIBE" else "CONSTRUCT")
-    if outcome.form == "SELECT":
-        result.vars = [Variable(v) for v in outcome.variables]
-        result.bindings = [{Variable(v): t for v, t in zip(outcome.variables, row) if t is not None}
-                           for row in outcome.rows]
-    elif outcome.form == "ASK":
-        result.askAnswer = bool(outcome.boolean)
-    return result
-
-
-def _nt(term) -> str:
-    if term is None:
-        return ""
-    return term.n3()
-
-
-def serialize(outcome: QueryOutcome, fmt: str) -> tuple[str, str]:
-    """The result as text in a format, and its media type.
-
-    SELECT and ASK: json, csv, tsv, xml, table. CONSTRUCT and DESCRIBE: turtle, ntriples, jsonld, xml, table.
-    """
-    if outcome.form in ("SELECT", "ASK"):
-        if fmt not in SELECT_FORMATS:
-            raise QueryError(f"format {fmt!r} does not fit a {outcome.form} result; use one of {', '.join(SELECT_FORMATS)}")
-        if fmt == "table":
-            return render_table(outcome), SELECT_FORMATS[fmt]
-        if fmt == "tsv":
-            return _tsv(outcome), SELECT_FORMATS[fmt]
-        if fmt == "csv" and outcome.form == "ASK":
-            return f"boolean\r\n{str(bool(outcome.boolean)).lower()}\r\n", SELECT_FORMATS[fmt]
-        data = _rdflib_result(outcome).serialize(format=fmt)
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return text, SELECT_FORMATS[fmt]
-    if fmt not in GRAPH_FORMATS:
-        raise QueryError(f"format {fmt!r} does not fit a graph result; use one of {', '.join(GRAPH_FORMATS)}")
-    if fmt == "table":
-        return render_table(outcome), GRAPH_FORMATS[fmt]
-    graph = Graph()
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, ns)
-    for triple in outcome.triples:
-        graph.add(triple)
-    name = {"turtle": "turtle", "ntriples": "nt", "jsonld": "json-ld", "xml": "xml"}[fmt]
-    return graph.serialize(format=name), GRAPH_FORMATS[fmt]
-
-
-def _tsv(outcome: QueryOutcome) -> str:
-    if outcome.form == "ASK":
-        return f"?boolean\n{str(bool(outcome.boolean)).lower()}\n"
-    lines = ["\t".join(f"?{v}" for v in outcome.variables)]
-    lines += ["\t".join(_nt(t) for t in row) for row in outcome.rows]
-    return "\n".join(lines) + "\n"
-
-
-def compact(term) -> str:
-    """A short, readable form of a term: prefixed names for IRIs, plain text for literals."""
-    if term is None:
-        return ""
-    if isinstance(term, URIRef):
-        text = str(term)
-        for prefix, ns in sorted(PREFIXES.items(), key=lambda p: -len(p[1])):
-            if text.startswith(ns) and re.fullmatch(r"[A-Za-z0-9_\-.]*", text[len(ns):]):
-                return f"{prefix}:{text[len(ns):]}"
-        return f"<{text}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    if isinstance(term, Literal):
-        return str(term)
-    return str(term)
-
-
-def table_rows(outcome: QueryOutcome) -> tuple[list[str], list[list[str]]]:
-    """Column names and compact cell texts for display (a UI table, a CLI table, CSV download)."""
-    if outcome.form == "ASK":
-        return ["answer"], [["yes" if outcome.boolean else "no"]]
-    if outcome.form == "SELECT":
-        return list(outcome.variables), [[compact(t) for t in row] for row in outcome.rows]
-    return ["subject", "predicate", "object"], [[compact(t) for t in triple] for triple in outcome.triples]
-
-
-def render_table(outcome: QueryOutcome, max_width: int = 60) -> str:
-    """A plain-text table of the result."""
-    headers, rows = table_rows(outcome)
-    clipped = [[c if len(c) <= max_width else c[:max_width - 1] + "…" for c in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in clipped]) for i, h in enumerate(headers)]
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in clipped]
-    footer = f"{len(rows)} row{'s' if len(rows) != 1 else ''}" + (" (truncated at the row limit)" if outcome.truncated else "")
-    return "\n".join(out + [footer]) + "\n"
-
-
-def to_csv(outcome: QueryOutcome) -> str:
-    """CSV of the compact table (what a user downloads from the UI)."""
-    headers, rows = table_rows(outcome)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
+    return service.run(query, timeout, base_iri=BASE)

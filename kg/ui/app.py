@@ -63,7 +63,9 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         # Its own name: Gradio names an example's follow-up event after its function, and "ask" is the button's.
         return handlers.ask(question)
 
-    with gr.Blocks(title="kg — learning from safeguarding reviews", analytics_enabled=False) as demo:
+    # Gradio's copies of served files are deleted after 15 minutes and when the server stops.
+    with gr.Blocks(title="kg — learning from safeguarding reviews", analytics_enabled=False,
+                   delete_cache=(300, 900)) as demo:
         header = gr.HTML(STYLE_TAG + first[0], apply_default_css=False, elem_id="kg-header")
         with gr.Tabs(selected="ask") as tabs:
             with gr.Tab("Ask", id="ask", elem_id="kg-tab-ask"):
@@ -83,7 +85,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                 with examples_row:
                     gr.Examples(EXAMPLE_QUESTIONS, inputs=question, outputs=[answer, evidence], fn=answer_example,
                                 run_on_click=True, cache_examples=False, label="Example questions",
-                                api_name="ask_example", elem_id="kg-examples")
+                                api_visibility="private", elem_id="kg-examples")  # API clients use /ask
 
             with gr.Tab("Themes", id="themes", elem_id="kg-tab-themes"):
                 gr.Markdown(THEMES_INTRO)
@@ -100,6 +102,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                                       elem_id="kg-theme-csv")
                     with gr.Column(scale=5):
                         theme_choice = gr.Dropdown(first[5].get("choices", []), value=None, label="Theme",
+                                                   allow_custom_value=True,  # checked by the handler
                                                    elem_id="kg-theme-choice")
                         theme_detail = gr.HTML(handlers.theme_detail(None), apply_default_css=False,
                                                js_on_load=LINKS_JS + REVEAL_HEADING_JS, elem_id="kg-theme-detail")
@@ -108,6 +111,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                 gr.Markdown(GRAPH_INTRO)
                 with gr.Row():
                     entity = gr.Dropdown(first[6].get("choices", []), value=None, label="Entity", scale=5,
+                                         allow_custom_value=True,  # checked by the handler
                                          elem_id="kg-entity")
                     radius = gr.Radio([1, 2], value=1, label="Steps out", scale=1, elem_id="kg-radius")
                 graph_note = gr.HTML(apply_default_css=False, elem_id="kg-graph-note")
@@ -138,6 +142,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                           column_widths=["28%", "9%", "18%", "9%", "7%", "9%", "9%", "11%"],
                                           elem_classes="kg-table")
                 doc_choice = gr.Dropdown(first[8].get("choices", []), value=None, label="Document",
+                                         allow_custom_value=True,  # checked by the handler
                                          elem_id="kg-document-choice")
                 viewer = gr.HTML(handlers.document(None), js_on_load=SCROLL_TO_PASSAGE_JS, apply_default_css=False,
                                  elem_id="kg-document")
@@ -171,5 +176,6 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         # A page opened after `kg build` / `kg add` shows the new version.
         demo.load(load_page, None, [header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity,
                                     docs_table, doc_choice], api_visibility="private")
+    demo.downloads = handlers.downloads  # the server removes them when it stops
     return demo
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +22,8 @@ from kg.config import Settings
 from kg.errors import KgError
 from kg.query.ask import Answer, open_asker
 from kg.query.explore import theme_profile
-from kg.query.sparql import SparqlService, example_queries, table_rows, to_csv
+from kg.query.sparql import SparqlService, example_queries, table_rows, to_csv, truncation_note
+from kg.ui.downloads import DownloadFolder
 from kg.ui import render
 from kg.ui.live import KIND_TITLES, LiveKnowledgeBase, Views
 
@@ -73,7 +73,7 @@ class Handlers:
         # Share the endpoint's worker pool when mounted in `kg serve`; a pool of its own otherwise.
         self.sparql = sparql or SparqlService(settings.kb, settings)
         self._nonce = itertools.count(1)
-        self._downloads = Path(tempfile.mkdtemp(prefix="kg-ui-downloads-"))
+        self.downloads = DownloadFolder()
         self.views_ready = threading.Event()
 
     def warm_up(self) -> threading.Thread:
@@ -257,6 +257,7 @@ class Handlers:
             (picture path, neighbours table, node ids in table order, note HTML).
         """
         views = self.live.views()
+        radius = 2 if str(radius) == "2" else 1  # the page offers 1 or 2 steps; API callers get the same
         if not node or node not in views.network:
             return (None, pd.DataFrame(columns=GRAPH_COLUMNS), [],
                     render.message_html("Choose a theme, review, organisation or action to see what it is "
@@ -362,11 +363,9 @@ class Handlers:
             return render.message_html(_failure(exc), error=True), empty, gr.update(value=None, visible=False)
         elapsed = time.perf_counter() - started
         headers, rows = table_rows(outcome)
-        folder = Path(tempfile.mkdtemp(dir=self._downloads))
-        csv_path = folder / "sparql-results.csv"
-        csv_path.write_text(to_csv(outcome), encoding="utf-8")
+        csv_path = self.downloads.write("sparql-results.csv", to_csv(outcome))
         count = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
-        truncated = " (stopped at the row limit)" if outcome.truncated else ""
+        truncated = f" ({truncation_note(outcome)})" if outcome.truncated else ""
         shown = f"; showing the first {MAX_SHOWN_ROWS:,}, the CSV has them all" if len(rows) > MAX_SHOWN_ROWS else ""
         status = render.message_html(f"{count}{truncated} in {elapsed:.2f} s{shown}.")
         return (status, pd.DataFrame(rows[:MAX_SHOWN_ROWS], columns=headers),
