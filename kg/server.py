@@ -11,6 +11,7 @@ Every handler is a thin wrapper over kg.query; errors become plain messages with
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import threading
 import urllib.parse
@@ -160,8 +161,17 @@ def decode_utf8(body: bytes, what: str) -> str:
 def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAPI:
     """The FastAPI application for one knowledge base (settings.kb)."""
     settings = settings or load_settings()
-    app = FastAPI(title="kg", version=__version__, docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     service = SparqlService(settings.kb, settings)
+    cleanups = [service.close]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        for cleanup in cleanups:  # query workers stopped, download files removed
+            cleanup()
+
+    app = FastAPI(title="kg", version=__version__, docs_url="/api/docs", redoc_url=None,
+                  openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.settings = settings
     app.state.sparql = service
 
@@ -290,10 +300,6 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
 
         return open_asker(settings.kb, settings).ask(q).to_dict()
 
-    @app.on_event("shutdown")
-    def stop_workers() -> None:
-        service.close()
-
     if with_ui:
         import gradio as gr
 
@@ -301,7 +307,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         from kg.ui.style import theme
 
         demo = build_ui(settings, sparql=service)
-        app.router.add_event_handler("shutdown", demo.downloads.close)
+        cleanups.append(demo.downloads.close)
         app = gr.mount_gradio_app(app, demo, path="/", theme=theme())
     return app
 

@@ -124,3 +124,42 @@ def test_a_report_from_another_area_builds_into_a_graph(tmp_path):
     reviews = sparql("SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label }", kb=settings.kb)
     actions = sparql("SELECT ?a WHERE { ?a a kg:Action ; kg:respondsTo ?r }", kb=settings.kb)
     assert len(reviews.rows) >= 2 and actions.rows
+
+
+def test_every_statement_fits_its_property_domain(kb_settings):
+    """An rdfs:domain that a subject does not have would make RDFS inference retype it (an annotation becoming a
+    chunk), so every subject of a property with a domain must already be of that class."""
+    outcome = sparql("SELECT ?p ?domain (COUNT(?s) AS ?n) WHERE { ?p rdfs:domain ?domain . ?s ?p ?o . "
+                     "FILTER NOT EXISTS { ?s a ?domain } } GROUP BY ?p ?domain", settings=kb_settings)
+    assert outcome.rows == []
+
+
+def test_every_organisation_node_says_whether_it_is_in_the_gazetteer(kb_settings):
+    outcome = sparql("SELECT ?o WHERE { { ?a prov:wasAssociatedWith ?o } UNION { ?a kg:addressedTo ?o } UNION "
+                     "{ ?o a org:Organization } FILTER NOT EXISTS { ?o kg:inGazetteer ?known ; skos:prefLabel ?l } }",
+                     settings=kb_settings)
+    assert outcome.rows == []
+
+
+def test_example_queries_leave_nothing_out(kb_settings):
+    by_name = {q.name: q.text for q in example_queries()}
+    # 03: every review behind an action, not a sample of one.
+    rows = sparql(by_name["03-actions-for-theme"], settings=kb_settings).rows
+    expected = sparql("SELECT ?a (COUNT(DISTINCT ?r) AS ?n) WHERE { ?a kg:addressesTheme theme:information-sharing ; "
+                      "kg:respondsTo ?r } GROUP BY ?a", settings=kb_settings).rows
+    shown = {str(r[0]): len([x for x in str(r[2]).split(", ") if x]) for r in rows}
+    assert expected and all(shown[str(a)] == int(n) for a, n in expected)
+    # 14: undated documents' passages are counted (as "undated"), so the years add up to every theme mention.
+    total = int(sparql("SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?c ?t WHERE { ?c kg:mentionsTheme ?t ; "
+                       "dcterms:isPartOf ?d } } }", settings=kb_settings).rows[0][0])
+    rows = sparql(by_name["14-themes-over-time"], settings=kb_settings).rows
+    assert sum(int(r[2]) for r in rows) == total
+
+
+def test_cli_sparql_checks_its_flags(kb_settings):
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "sparql", "ASK {}", "--timeout", "-1", "--kb",
+                           kb_settings.kb], capture_output=True, text=True)
+    assert proc.returncode == 1 and "positive number of seconds" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "settings", "--kb", kb_settings.kb],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "sparql_service_allowlist" in proc.stdout

@@ -178,3 +178,17 @@ def test_cli_rejects_empty_query_plainly(kb_settings):
     proc = run_kg("search", "  ", "--kb", kb_settings.kb)
     assert proc.returncode == 1
     assert "empty query" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (("--from", "notadate"), "'notadate' is not a date"),
+    (("--to", "2024-13-01"), "is not a date"),
+    (("--from", "2024", "--to", "2019"), "is after"),
+    (("--theme", "informaton-sharing"), "did you mean information-sharing"),
+    (("--doc", "no-such-report.pdf"), "unknown doc 'no-such-report.pdf'"),
+])
+def test_filters_that_could_only_give_nothing_by_mistake_are_refused(kb_settings, flags, expected):
+    proc = run_kg("search", "information sharing", "--kb", kb_settings.kb, "--mode", "bm25", *flags)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert expected in proc.stderr
+    assert not proc.stdout.strip()

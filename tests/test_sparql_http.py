@@ -18,6 +18,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 REVIEWS = """SELECT ?label WHERE { ?r a kg:CaseReview ; skos:prefLabel ?label } ORDER BY ?label"""
 PATHOLOGICAL = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
+
 def client(base: str, query: str, fmt=JSON) -> SPARQLWrapper:
     sparql = SPARQLWrapper(base + "/sparql")
     sparql.setQuery(query)

@@ -353,6 +353,26 @@ def test_named_api_endpoints_answer_gradio_client(ui_url):
     assert "Information sharing" in client.predict("information-sharing", api_name="/theme")
     picture, neighbours, *_ = client.predict("review:child-l", 1, api_name="/graph")
     assert Path(picture).stat().st_size > 10_000 and neighbours["data"]
+    # Choices are checked by the handlers against the live knowledge base, not against those fixed at start-up.
+    assert "not in the current knowledge base" in client.predict("added-later.pdf", api_name="/document")
+    assert "Family Services Quarterly Update" in client.predict("001_6586b5ec950e0cc1.txt", api_name="/document")
+    assert "No theme &#x27;no-such-theme&#x27;" in client.predict("no-such-theme", api_name="/theme")
+    assert "/ask_example" not in named  # the examples are the page's; API clients use /ask
+
+
+def test_sparql_downloads_do_not_pile_up_and_go_when_the_ui_stops(kb_settings):
+    from kg.ui.handlers import Handlers
+
+    handlers = Handlers(kb_settings)
+    try:
+        for _ in range(handlers.downloads.keep + 8):
+            *_, download = handlers.run_sparql("SELECT ?r WHERE { ?r a kg:CaseReview }")
+        files = handlers.downloads.files()
+        assert len(files) == handlers.downloads.keep and Path(download["value"]) in files
+    finally:
+        handlers.sparql.close()
+        handlers.downloads.close()
+    assert not handlers.downloads.path.exists()
 
 
 HOSTILE_TEXT = ("Learning review summary\n\nThe partnership found that <script>window.__kgInjected = true;</script> "

@@ -286,3 +286,48 @@ def test_northshire_report_adds_into_the_barnet_knowledge_base(small_kb):
     proc = run_kg("add", str(DATA / "northshire_cspr_summary.md"), "--kb", small_kb.kb, "--corpus", small_kb.corpus)
     assert proc.returncode == 0, proc.stderr
     assert graph_count(small_kb, "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a a kg:Action ; kg:respondsTo ?r }") >= 3
+
+
+def _limit_file_size() -> None:  # runs in the child: writes past 200 kB fail with EFBIG, as a full disk fails them
+    import resource
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+
+def test_a_write_that_fails_midway_is_one_line_and_the_previous_version_stays_live(small_kb, tmp_path):
+    before = snapshot(small_kb)
+    new = tmp_path / "child-q.md"
+    new.write_text(REVIEW_V1, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "add", str(new), "--kb", small_kb.kb, "--no-copy"],
+                          capture_output=True, text=True, preexec_fn=_limit_file_size)
+    assert proc.returncode == 1
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "the previous version is still live" in errors[0], proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr
+    assert snapshot(small_kb) == before
+    assert not [p for p in (Path(small_kb.kb) / "versions").iterdir() if p.name.endswith(".partial")]
+
+
+def test_a_knowledge_base_that_cannot_be_written_is_one_line(small_kb, tmp_path):
+    before = snapshot(small_kb)
+    lock = Path(small_kb.kb) / "write.lock"
+    lock.unlink(missing_ok=True)
+    lock.mkdir()  # the lock file cannot be created: as on a read-only share
+    new = tmp_path / "child-q.md"
+    new.write_text(REVIEW_V1, encoding="utf-8")
+    proc = run_kg("add", str(new), "--kb", small_kb.kb, "--no-copy")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "cannot write to the knowledge base" in proc.stderr and "nothing was changed" in proc.stderr
+    assert snapshot(small_kb) == before
+
+
+def test_add_to_a_missing_knowledge_base_creates_nothing_and_a_missing_file_is_reported_once(small_kb, tmp_path):
+    new = tmp_path / "child-q.md"
+    new.write_text(REVIEW_V1, encoding="utf-8")
+    missing = tmp_path / "no-such-kb"
+    proc = run_kg("add", str(new), "--kb", str(missing), "--no-copy")
+    assert proc.returncode == 1 and "no knowledge base at" in proc.stderr and "kg build" in proc.stderr
+    assert not missing.exists()
+    proc = run_kg("add", str(tmp_path / "nowhere.pdf"), "--kb", small_kb.kb, "--no-copy")
+    assert proc.returncode == 1 and proc.stderr.count("nowhere.pdf") == 1

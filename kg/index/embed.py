@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import sqlite3
 import threading
@@ -23,6 +24,8 @@ _LOCK = threading.Lock()
 # Up to this many texts (a query, a question's few phrasings) are encoded on one thread: two threads gain
 # nothing on so little work, and on a busy 2-core machine their spin-waits made one query take ~0.7 s, not ~25 ms.
 FEW_TEXTS = 8
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -159,9 +162,15 @@ class EmbeddingCache:
         return found
 
     def put(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> None:
-        self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?,?)",
-                             [(model, k, int(v.shape[0]), v.astype(np.float32).tobytes()) for k, v in zip(keys, vectors)])
-        self._db.commit()
+        """Remember vectors; a cache that cannot be written (full disk, read-only share) only costs speed later."""
+        try:
+            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?,?,?,?)",
+                                 [(model, k, int(v.shape[0]), v.astype(np.float32).tobytes())
+                                  for k, v in zip(keys, vectors)])
+            self._db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            self._db.rollback()
+            log.warning("embedding cache %s not updated: %s", self.path, exc)
 
 
 def embed_with_cache(embedder: Embedder, texts: Sequence[str], cache: EmbeddingCache | None,
