@@ -620,7 +620,8 @@ def stage_startup(work: Path, size: int) -> dict:
     from kg.ui import app, plots  # noqa: F401
 
     out["imports_s"] = round(time.perf_counter() - t, 2)
-    from kg.graph.analytics import findings_network, theme_review_matrix, theme_summary
+    from kg.graph.analytics import findings_network
+    from kg.query.explore import theme_review_matrix, theme_summary
     from kg.kb import KnowledgeBase
     from kg.ui.live import Views, heatmap_matrix, newest_first
 

@@ -98,7 +98,7 @@ def test_failure_mid_build_leaves_previous_kb_intact(tmp_path, mixed_corpus, mon
         raise OSError("disk full")
 
     monkeypatch.setattr("kg.build.write_corpus", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(BuildError, match="disk full.*the previous version is still live"):
         build_knowledge_base(CORPUS, settings)
     kb = KnowledgeBase(settings.kb)
     assert kb.version == version and kb.chunk_count() > 0

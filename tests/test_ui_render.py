@@ -164,7 +164,8 @@ def _distinct_colours(path) -> int:
 
 
 def test_heatmap_and_network_pictures_are_drawn(tmp_path):
-    from kg.graph.analytics import ThemeReviewMatrix, findings_network, neighbourhood
+    from kg.graph.analytics import findings_network, neighbourhood
+    from kg.query.explore import ThemeReviewMatrix
     from kg.ui import plots
     from test_ui_views import small_findings
 

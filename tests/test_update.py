@@ -45,16 +45,24 @@ def run_kg(*args, env=None):
                           env={**os.environ, **(env or {})})
 
 
-@pytest.fixture()
-def small_kb(tmp_path):
-    """A knowledge base of two real documents, its corpus folder alongside."""
-    corpus = tmp_path / "corpus"
+@pytest.fixture(scope="module")
+def small_kb_built(tmp_path_factory):
+    """A knowledge base of two real documents and its corpus folder, built once for the module."""
+    root = tmp_path_factory.mktemp("small")
+    corpus = root / "corpus"
     corpus.mkdir()
     for name in SMALL:
         shutil.copy(CORPUS / name, corpus)
-    settings = load_settings(kb=str(tmp_path / "kb"), corpus=str(corpus))
-    build_knowledge_base(corpus, settings)
-    return settings
+    build_knowledge_base(corpus, load_settings(kb=str(root / "kb"), corpus=str(corpus)))
+    return root
+
+
+@pytest.fixture()
+def small_kb(small_kb_built, tmp_path):
+    """A fresh copy of the two-document knowledge base, its corpus folder alongside, for one test to change."""
+    for part in ("corpus", "kb"):
+        shutil.copytree(small_kb_built / part, tmp_path / part, ignore=shutil.ignore_patterns("write.lock"))
+    return load_settings(kb=str(tmp_path / "kb"), corpus=str(tmp_path / "corpus"))
 
 
 def graph_count(settings, query: str) -> int:
