@@ -55,6 +55,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("review_theme_similarity", 0.50,
             "Cosine similarity above which an item of a review's list of learning that names no theme "
             "(\"hearing directly from children\") links the review to the theme closest in meaning."),
+    Setting("ask_theme_similarity", 0.50,
+            "Cosine similarity between a question and a theme's names or definition above which ask takes the "
+            "question to be about that theme (when no theme is named)."),
+    Setting("ask_found_similarity", 0.35,
+            "Cosine similarity the best passage needs for ask to answer a question that names no theme, review or "
+            "organisation (below it: found = false, with the closest themes)."),
     Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
     Setting("sparql_max_result_mb", 16.0,

@@ -108,12 +108,55 @@ def test_changes_between_years(asker):
     assert "In the 2018 documents" in answer.answer and "In the 2024 documents" in answer.answer
 
 
-def test_unknown_theme_is_said_plainly_with_the_closest_themes(asker):
-    answer = asker.ask("where does spiritual abuse appear?")
-    assert not answer.themes
-    assert "No learning theme, review or organisation" in answer.answer
-    assert len(answer.suggestions) == 3
-    assert all(s in answer.answer for s in answer.suggestions)
+def test_a_subject_the_documents_never_speak_of_is_answered_found_false_with_the_closest_themes(asker):
+    answer = asker.ask("where does radicalisation appear?")
+    assert answer.found is False and not answer.themes and not answer.evidence
+    assert answer.answer.startswith("Nothing in the knowledge base answers this question")
+    assert len(answer.suggestions) == 3 and all(s in answer.answer for s in answer.suggestions)
+
+
+@pytest.mark.parametrize("question", ["best pizza in Barnet", "?!?.", "how do I renew my library card",
+                                      "who won the cricket on Saturday?"])
+def test_off_topic_questions_say_nothing_was_found(asker, question):
+    if not question.strip("?!. "):
+        with pytest.raises(QueryError):
+            asker.ask(question)
+        return
+    answer = asker.ask(question)
+    assert answer.found is False and not answer.evidence and not answer.organisations
+
+
+@pytest.mark.parametrize("question, theme", [
+    ("where does spiritual abuse appear?", "fgm-harmful-practices"),  # its definition: abuse linked to faith or belief
+    ("hearing what the child wants", "voice-of-the-child"),
+    ("asking questions instead of taking things at face value", "professional-curiosity"),
+    ("infomation shareing between GPs and social care", "information-sharing"),
+    ("profesional curiousity", "professional-curiosity"),
+    ("when one agency disagrees with another agency's decision", "escalation"),
+])
+def test_themes_are_found_by_meaning_and_despite_typing_slips(asker, question, theme):
+    answer = asker.ask(question)
+    assert theme in {t["id"] for t in answer.themes} and answer.found
+
+
+def test_a_kind_of_partner_means_every_partner_of_that_kind(asker):
+    answer = asker.ask("What have health partners done in response to review recommendations?")
+    assert answer.categories == ["health"] and answer.found
+    owners = {o for a in answer.actions for o in a["organisations"]}
+    health = {o.label for o in asker.org_by_id.values() if o.category == "health"
+              and asker.actions_for(organisation=o.id)}
+    assert len(health) >= 3 and health <= owners
+    assert all(label in answer.answer for label in health)
+
+
+@pytest.mark.parametrize("question, intent", [
+    ("Are there themes that come back again and again?", "recurring"),
+    ("Which issues keep cropping up year after year?", "recurring"),
+    ("Is there learning nobody has acted on?", "gaps"),
+    ("How has the learning changed over the years?", "years"),
+])
+def test_intents_are_recognised_in_varied_wording(asker, question, intent):
+    assert intent in asker.ask(question).intents
 
 
 def test_theme_questions_name_the_gold_reviews(asker, gold):

@@ -26,21 +26,10 @@ from kg.kb import KnowledgeBase
 from kg.query.explore import recurring_themes, theme_gaps
 from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import Searcher, SearchResult, open_searcher, validate_query
+from kg.query.understand import (fuzzy_theme_names, has_subject, narrower_themes, partner_categories,
+                                 question_intents, topic_text, without_generic_words)
 from kg.text import sentence_spans
 
-# What the question asks for; several may apply ("where does X appear and how was it acted on?").
-INTENTS = {
-    "actions": re.compile(r"\b(acted on|act on|actions?|done|do(?:ing)? about|response|respond|changed?|"
-                          r"improv\w*|put in place|introduc\w*|implement\w*|what happened)\b", re.I),
-    "where": re.compile(r"\b(where|appear\w*|come up|comes up|came up|raised?|which reviews?|mention\w*|"
-                        r"found|identif\w*|learning)\b", re.I),
-    "recurring": re.compile(r"\b(recur\w*|common|repeat\w*|across (?:the )?reviews|most (?:often|frequent)|"
-                            r"shared by|more than one review)\b", re.I),
-    "gaps": re.compile(r"\b(gaps?|no (?:recorded )?actions?|not (?:been )?acted on|without (?:an )?actions?|"
-                       r"unanswered|not (?:yet )?addressed)\b", re.I),
-    "years": re.compile(r"\b(between (?:the )?years|over time|since (?:19|20)\d\d|(?:19|20)\d\d\s*(?:and|to|-|–)"
-                        r"\s*(?:19|20)\d\d|changed between|year on year|trend)\b", re.I),
-}
 # Words of organisation names that say what kind of body it is rather than which one.
 _GENERIC_NAME_WORDS = {
     "service", "services", "trust", "nhs", "partnership", "board", "council", "london", "children", "child",
@@ -78,6 +67,8 @@ class Answer:
     evidence: list[AnswerEvidence] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     intents: list[str] = field(default_factory=list)
+    found: bool = True  # False: nothing in the knowledge base answers the question (the answer says so)
+    categories: list[str] = field(default_factory=list)  # kinds of partner named ("health partners" -> health)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -197,9 +188,11 @@ class Asker:
             if self._theme_vectors is None:
                 ids, texts = [], []
                 for theme in self.findings.themes:
-                    for name in [theme.label, *theme.alt_labels]:
-                        ids.append(theme.id)
-                        texts.append(name)
+                    # Its names, and what it means: a question may describe a theme without naming it.
+                    for name in [theme.label, *theme.alt_labels, theme.definition]:
+                        if name:
+                            ids.append(theme.id)
+                            texts.append(name)
                 self._theme_vectors = (ids, self.searcher.embedder.encode(texts))
             return self._theme_vectors
 
@@ -213,10 +206,28 @@ class Asker:
 
     def resolve(self, question: str, question_vector: np.ndarray) -> Resolved:
         resolved = resolve_in_findings(question, self.findings)
+        if not resolved.themes:  # spelt nearly right: "infomation shareing"
+            resolved.themes.update(fuzzy_theme_names(question, self.findings))
         if not resolved.themes:
-            # By meaning: "sharing information between agencies" is information sharing.
-            for theme_id, score in self.closest_themes(question_vector, 1):
-                if score >= 0.62:
+            # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close.
+            # Compared on what the question is about, without the partners it names ("health partners" is not
+            # health assessments) or the words that say what it asks for.
+            self._resolve_organisation_words(question, resolved)
+            topic = topic_text(question)
+            for words in [*resolved.organisations.values(), *partner_categories(question).values()]:
+                topic = re.sub(re.escape(words), " ", topic, flags=re.I)
+            if not has_subject(topic):
+                return resolved
+            # The topic as asked and without its generic words ("agency"), each theme scored by the closer one:
+            # "another agency's decision" is about challenging a decision more than about agencies.
+            topics = list(dict.fromkeys([" ".join(topic.split()), " ".join(without_generic_words(topic).split())]))
+            best: dict[str, float] = {}
+            for text in topics:
+                for theme_id, score in self.closest_themes(self.searcher.embedder.encode_query(text), 3):
+                    best[theme_id] = max(best.get(theme_id, -1.0), score)
+            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:2]
+            for theme_id, score in ranked:
+                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - 0.02:
                     resolved.themes[theme_id] = f"(meaning, {score:.2f})"
         self._resolve_organisation_words(question, resolved)
         return resolved
@@ -281,7 +292,8 @@ class Asker:
         ranks = {r.chunk_id: i for i, r in enumerate(results)}
         cite = _Citations(self, ranks, {r.chunk_id: r for r in results})
         resolved = self.resolve(question, vector)
-        intents = [name for name, pattern in INTENTS.items() if pattern.search(question)]
+        intents = question_intents(question)
+        categories = partner_categories(question)
         sentences: list[str] = []
         actions_shown: list[ActionFinding] = []
 
@@ -289,10 +301,15 @@ class Asker:
             sentences += self._theme_sentences(theme_id, intents, cite, actions_shown, ranks)
         for review_id in list(resolved.reviews)[:2]:
             sentences += self._review_sentences(review_id, intents, cite, actions_shown, ranks)
+        by_category = categories and not resolved.themes and not resolved.reviews and {"actions", "owners"} & set(intents)
         for org_id in list(resolved.organisations)[:2]:
             # What an organisation has done, when asked; "which agencies are part of the MASH" wants passages.
+            if by_category and self.org_by_id[org_id].category in categories:
+                continue  # told below, with every partner of its kind
             if not resolved.themes and not resolved.reviews and "actions" in intents:
                 sentences += self._organisation_sentences(org_id, cite, actions_shown, ranks)
+        if by_category:
+            sentences += self._category_sentences(categories, cite, actions_shown, ranks)
         if "recurring" in intents:
             sentences += self._recurring_sentences(cite)
         if "gaps" in intents:
@@ -301,6 +318,13 @@ class Asker:
             sentences += self._year_sentences(cite)
 
         suggestions: list[str] = []
+        found = bool(sentences) or self._passages_answer(question, vector, results, resolved, categories)
+        if not found:
+            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
+            text = ("Nothing in the knowledge base answers this question: no learning theme, review or organisation "
+                    f"matches it, and no passage speaks to it. The closest themes are {', '.join(close)}.")
+            return Answer(question=question, answer=text, intents=intents, suggestions=close, found=False,
+                          categories=list(categories))
         # Quote the best passages too: all of them when the graph had nothing to say, fewer when it did.
         limit = MAX_PASSAGES if len(sentences) < 2 else 2
         wanted = set(tokenize(question))
@@ -331,6 +355,7 @@ class Asker:
         text, evidence = cite.finish(" ".join(s.strip() for s in sentences if s.strip()))
         return Answer(
             question=question, answer=text, intents=intents, evidence=evidence, suggestions=suggestions,
+            categories=list(categories),
             themes=[{"id": t, "label": self.theme_labels.get(t, t), "matched": w} for t, w in resolved.themes.items()],
             reviews=[{"id": r, "label": self._review_name(r), "type": getattr(self.review_by_id.get(r), "type", None),
                       "status": getattr(self.review_by_id.get(r), "status", None), "matched": w}
@@ -341,6 +366,21 @@ class Asker:
                       "themes": [self.theme_labels.get(t, t) for t in a.themes],
                       "organisations": [self.org_by_id[o].label for o in a.organisations if o in self.org_by_id]}
                      for a in actions_shown])
+
+    def _passages_answer(self, question: str, vector: np.ndarray, results: list[SearchResult], resolved: Resolved,
+                         categories: dict[str, str]) -> bool:
+        """Whether the best passages speak to a question the graph could not answer: close in meaning (cosine >=
+        setting ask_found_similarity) and sharing two of the words it is about (one, if it has one). Partners'
+        names are not what a question is about ("best pizza in Barnet") unless they are all it has."""
+        _, scores = self.searcher.dense.search(vector, 1)
+        if not len(scores) or float(scores[0]) < float(self.settings.ask_found_similarity):
+            return False
+        topic = topic_text(question)
+        names = [*resolved.organisations.values(), *categories.values()]
+        for words in names:
+            topic = re.sub(re.escape(words), " ", topic, flags=re.I)
+        wanted = set(tokenize(topic)) or set(tokenize(" ".join(names)))
+        return bool(wanted) and any(len(wanted & set(tokenize(r.text))) >= min(2, len(wanted)) for r in results[:5])
 
     def _ranked_actions(self, actions: list[ActionFinding], ranks: dict[str, int]) -> list[ActionFinding]:
         return sorted(actions, key=lambda a: (ranks.get(a.evidence.chunk_id or "", 10_000), -a.confidence))
@@ -357,11 +397,18 @@ class Asker:
         label = self.theme_labels.get(theme_id, theme_id)
         out: list[str] = []
         raising = self.reviews_raising(theme_id)
+        seen = {review_id for review_id, _ in raising}
+        for narrower in narrower_themes(self.findings, theme_id):  # "domestic abuse" includes coercive control
+            for review_id, evidence in self.reviews_raising(narrower):
+                if review_id not in seen:
+                    seen.add(review_id)
+                    raising.append((review_id, evidence))
         if raising:
             parts = []
             for review_id, evidence in raising:
                 review = self.review_by_id.get(review_id)
-                kind = f" ({review.status})" if review and review.status else ""
+                facts = self._review_facts(review)
+                kind = f" ({facts})" if facts else ""
                 # The first evidence is the strongest statement of the link (a review's own list of themes).
                 parts.append(f"{self._review_name(review_id)}{kind} {cite.cite_evidence(evidence[0])}")
             out.append(f"{label} was raised as a learning theme by {len(raising)} "
@@ -380,8 +427,9 @@ class Asker:
             actions = self._ranked_actions(self.actions_for(theme=theme_id), ranks)
             if actions:
                 clauses = [self._action_clause(a, cite) for a in actions[:MAX_ACTIONS]]
-                shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
-                more = f" ({len(actions) - MAX_ACTIONS} more recorded)" if len(actions) > MAX_ACTIONS else ""
+                shown.extend(a for a in actions if a not in shown)  # every one in the answer's list of actions
+                more = (f" ({len(actions) - MAX_ACTIONS} more recorded, all in the list of actions)"
+                        if len(actions) > MAX_ACTIONS else "")
                 out.append(f"Actions recorded in response to {label.lower()}{more}: {'; '.join(clauses)}.")
             elif raising:
                 out.append(f"No action answering {label.lower()} is recorded: a gap between learning and practice.")
@@ -423,6 +471,33 @@ class Asker:
         best = min(org.mentions, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
         return [f"No recorded action is owned by {org.label}; the documents mention it {len(org.mentions)} "
                 f"time{'s' if len(org.mentions) != 1 else ''} {cite.cite_evidence(best)}."]
+
+    def _review_facts(self, review) -> str:
+        """"LCSPR, 2023, published": a review's type, year and status where known."""
+        if review is None:
+            return ""
+        kind = self.review_type_labels.get(review.type or "", "") if getattr(review, "type", None) else ""
+        return ", ".join(str(x) for x in (kind, review.year, review.status) if x)
+
+    def _category_sentences(self, categories: dict[str, str], cite: _Citations, shown: list[ActionFinding],
+                            ranks: dict[str, int]) -> list[str]:
+        """What every partner of the named kinds has done ("health partners": each health body), by owner."""
+        out = []
+        for category, words in categories.items():
+            owners = [o for o in self.org_by_id.values() if o.category == category]
+            by_owner = [(o, self._ranked_actions(self.actions_for(organisation=o.id), ranks)) for o in owners]
+            by_owner = sorted([(o, a) for o, a in by_owner if a], key=lambda oa: (-len(oa[1]), oa[0].label))
+            if not by_owner:
+                out.append(f"No recorded action is owned by a {category} partner ({words}).")
+                continue
+            total = len({a.id for _, actions in by_owner for a in actions})
+            for org, actions in by_owner:
+                shown.extend(a for a in actions if a not in shown)
+                clauses = "; ".join(self._action_clause(a, cite, with_review=True) for a in actions[:3])
+                more = f" (and {len(actions) - 3} more in the list of actions)" if len(actions) > 3 else ""
+                out.append(f"{org.label} owns {len(actions)} of the {total} recorded actions of {category} partners "
+                           f"({words}): {clauses}{more}.")
+        return out
 
     def _recurring_sentences(self, cite: _Citations) -> list[str]:
         recurring = recurring_themes(self.findings)

@@ -87,7 +87,7 @@ class SearchResult(Passage):
 
 def validate_query(query: str, max_chars: int) -> str:
     """The query stripped, or a QueryError saying what is wrong with it."""
-    if not isinstance(query, str) or not query.strip():
+    if not isinstance(query, str) or not re.search(r"\w", query):
         raise QueryError("empty query: type a few words, e.g. \"information sharing with GPs\"")
     query = " ".join(query.split())
     if len(query) > max_chars:
