@@ -300,13 +300,17 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="A question in plain English.")] = None,
     questions: Annotated[Path | None, typer.Option("--questions", help="Batch: a file with one question per line.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output (JSON lines in batch mode).")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown with numbered references.")] = False,
+    docx: Annotated[Path | None, typer.Option("--docx", help="Also write the answer as a Word file.")] = None,
     kb: KbOption = Path("data/kb"),
 ) -> None:
     """Answer a question with cited evidence: the themes, reviews, actions and organisations it is about.
 
     Every sentence carries citation markers [n] pointing to a passage (document, section, offsets, quote).
     Examples: kg ask "where does information sharing appear and how was it acted on?" · kg ask --questions q.txt --json
+    · kg ask "which themes recur?" --markdown --docx board-paper.docx
     """
+    from kg.query.answer_export import answer_markdown, write_answer_docx
     from kg.query.ask import open_asker
     from kg.query.batch import ask_batch
 
@@ -315,7 +319,9 @@ def ask(
     if questions is not None:
         return _emit_batch(ask_batch(asker, _read_lines(questions)))
     answer = asker.ask(question)
-    _print_json(answer.to_dict()) if as_json else _print_answer(answer)
+    if docx is not None:
+        err.print(f"wrote {write_answer_docx(answer, docx)}", highlight=False)
+    _print_json(answer.to_dict()) if as_json else print(answer_markdown(answer)) if markdown else _print_answer(answer)
 
 
 @app.command()

@@ -200,6 +200,41 @@ def test_a_question_gets_a_cited_answer_naming_reviews(visit):
     visit.screenshot("ui-ask.png")
 
 
+def test_an_answer_downloads_for_a_board_paper_and_prints_without_the_page_around_it(visit):
+    visit.ask("What have health partners done in response to the reviews?")
+    text = visit.page.locator("#kg-answer").inner_text()
+    assert "Royal Free London NHS Foundation Trust owns" in text and "GP practices owns" in text
+    visit.page.wait_for_selector("#kg-answer-docx:visible")
+    with visit.page.expect_download() as download:
+        visit.page.locator("#kg-answer-md").click()
+    markdown = Path(download.value.path()).read_text(encoding="utf-8")
+    assert markdown.startswith("## What have health partners done") and "### References" in markdown
+    assert re.search(r"^\[1\] .+\(\d{4}-\d\d-\d\d\), .+characters \d+–\d+ of .+: “", markdown, re.M)
+    with visit.page.expect_download() as download:
+        visit.page.locator("#kg-answer-docx").click()
+    from docx import Document
+
+    paragraphs = [p.text for p in Document(download.value.path()).paragraphs]
+    assert paragraphs[0] == "What have health partners done in response to the reviews?"
+    assert "References" in paragraphs and any(p.startswith("[1] ") for p in paragraphs)
+    visit.page.emulate_media(media="print")
+    try:
+        assert not visit.page.locator("#kg-question").is_visible()
+        assert not visit.page.locator("#kg-examples").is_visible()
+        assert visit.page.locator("#kg-answer").is_visible() and visit.page.locator("#kg-evidence").is_visible()
+        visit.screenshot("ui-ask-print.png")
+    finally:
+        visit.page.emulate_media(media="screen")
+
+
+def test_an_off_topic_question_says_nothing_was_found(visit):
+    visit.ask("best pizza in Barnet")
+    text = visit.page.locator("#kg-answer").inner_text()
+    assert "Nothing in the knowledge base answers this question" in text
+    assert visit.page.locator("#kg-evidence article.kg-card").count() == 0
+    visit.screenshot("ui-ask-nothing-found.png", full_page=False)
+
+
 def test_an_evidence_card_opens_its_passage_highlighted_in_the_document(visit):
     visit.ask(QUESTION)
     card = visit.page.locator("#kg-evidence article.kg-card").first

@@ -328,7 +328,7 @@ class Asker:
         # Quote the best passages too: all of them when the graph had nothing to say, fewer when it did.
         limit = MAX_PASSAGES if len(sentences) < 2 else 2
         wanted = set(tokenize(question))
-        quoted = 0
+        quoted, quoted_texts = 0, set()
         for result in results[:MAX_PASSAGES + 4]:
             if quoted >= limit:
                 break
@@ -340,10 +340,13 @@ class Asker:
             if span is None:
                 continue
             text = self.document_text(result.doc)[span[0]:span[1]]
+            if " ".join(text.split()) in quoted_texts:
+                continue  # the same sentence in an overlapping passage: quoted once
+            quoted_texts.add(" ".join(text.split()))
             where = f"{short_title(result.title)}{', ' + result.date[:4] if result.date else ''}"
             sentences.append(f"“{text}” ({where}) {cite.cite_result(result, span)}")
             quoted += 1
-        if not resolved.themes and not resolved.reviews and not resolved.organisations:
+        if not resolved.themes and not resolved.reviews and not resolved.organisations and not by_category:
             close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
             suggestions = close
             if {"where", "actions"} & set(intents) and not {"recurring", "gaps", "years"} & set(intents):

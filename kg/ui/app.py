@@ -79,6 +79,11 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                     with gr.Column(scale=5):
                         answer = gr.HTML(INTRO_HTML, js_on_load=LINKS_JS, apply_default_css=False,
                                          elem_id="kg-answer")
+                        with gr.Row(elem_id="kg-answer-downloads"):  # for a board paper; printing works too
+                            answer_md = gr.DownloadButton("Download the answer (Markdown)", visible=False, size="sm",
+                                                          elem_id="kg-answer-md")
+                            answer_docx = gr.DownloadButton("Download the answer (Word)", visible=False, size="sm",
+                                                            elem_id="kg-answer-docx")
                     with gr.Column(scale=4):
                         evidence = gr.HTML(first[1], js_on_load=LINKS_JS, apply_default_css=False,
                                            elem_id="kg-evidence")
@@ -148,9 +153,11 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                  elem_id="kg-document")
 
         # Asking.
-        ask_button.click(handlers.ask, question, [answer, evidence], api_name="ask")
+        ask_button.click(handlers.ask, question, [answer, evidence], api_name="ask").then(
+            handlers.answer_files, question, [answer_md, answer_docx], api_visibility="private")
         question.submit(handlers.ask, question, [answer, evidence], api_name="ask_on_enter",
-                        api_visibility="private")
+                        api_visibility="private").then(
+            handlers.answer_files, question, [answer_md, answer_docx], api_visibility="private")
 
         # Citations, evidence cards and chips open what they point at, wherever they are.
         link_outputs = [tabs, theme_choice, theme_detail, entity, graph_image, graph_table, graph_ids, graph_note,

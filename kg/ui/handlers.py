@@ -23,6 +23,7 @@ from kg.errors import KgError
 from kg.query.ask import Answer, open_asker
 from kg.query.explore import theme_profile
 from kg.query.sparql import SparqlService, example_queries, table_rows, to_csv, truncation_note
+from kg.query.answer_export import answer_markdown, write_answer_docx
 from kg.ui.downloads import DownloadFolder
 from kg.ui import render
 from kg.ui.live import KIND_TITLES, LiveKnowledgeBase, Views
@@ -171,6 +172,16 @@ class Handlers:
         """
         answer = open_asker(self.settings.kb, self.settings).ask(question or "")
         return self.render_answer(answer, self.live.views())
+
+    def answer_files(self, question: str) -> tuple:
+        """The answer to `question` as Markdown and Word files for a board paper (numbered references)."""
+        try:
+            answer = open_asker(self.settings.kb, self.settings).ask(question or "")
+        except Exception:  # noqa: BLE001 - the answer panel already shows why
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+        markdown = self.downloads.write("kg-answer.md", answer_markdown(answer))
+        docx = write_answer_docx(answer, markdown.parent / "kg-answer.docx")
+        return gr.update(value=str(markdown), visible=True), gr.update(value=str(docx), visible=True)
 
     @staticmethod
     def passages(answer: Answer) -> list[render.Passage]:

@@ -94,6 +94,13 @@ mark.kg-passage { background:#dbeafe; color:inherit; outline:2px solid #60a5fa; 
 .kg-list li { margin:.25rem 0; }
 .kg-muted { color:#64748b; font-size:.88rem; }
 .kg-legend { display:flex; gap:1rem; flex-wrap:wrap; font-size:.88rem; color:#334155; }
+@media print {  /* printing an answer gives the answer and its references, not the page around them */
+  header, footer, .tab-nav, [role="tablist"], #kg-question, #kg-ask, #kg-examples, #kg-answer-downloads,
+  .kg-chips button, button { display:none !important; }
+  #kg-answer, #kg-evidence { width:100% !important; max-width:none !important; flex:1 1 100% !important; }
+  .gradio-container { max-width:none !important; padding:0 !important; }
+  a[data-open] { color:inherit; text-decoration:none; }
+}
 .kg-legend span::before { content:""; display:inline-block; width:.8em; height:.8em; margin-right:.3em;
                           border-radius:2px; background:var(--c); vertical-align:-.05em; }
 """
