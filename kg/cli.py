@@ -183,11 +183,20 @@ def stats(kb: KbOption = Path("data/kb")) -> None:
             out.print("skipped: none")
 
 
-def _filters(doc, date_from, date_to, theme, review):
+def _filters(doc, date_from, date_to, theme=None, review=None, review_type=None, publisher=None):
     from kg.query.search import SearchFilters
 
     return SearchFilters(docs=doc or None, date_from=date_from, date_to=date_to, themes=theme or None,
-                         reviews=review or None)
+                         reviews=review or None, review_types=review_type or None, publishers=publisher or None)
+
+
+DocOption = Annotated[list[str] | None, typer.Option("--doc", help="Only this document (repeatable).")]
+FromOption = Annotated[str | None, typer.Option("--from", help="Only documents (and reviews) from this date or year.")]
+ToOption = Annotated[str | None, typer.Option("--to", help="Only documents (and reviews) up to this date or year.")]
+TypeOption = Annotated[list[str] | None, typer.Option(
+    "--type", help="Only reviews of this type, id or label, e.g. cspr, rapid-review (repeatable).")]
+PublisherOption = Annotated[list[str] | None, typer.Option(
+    "--publisher", help="Only documents whose publisher (or title) contains these words (repeatable).")]
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -223,9 +232,11 @@ def search(
     mode: Annotated[str, typer.Option(help="hybrid (default), dense (meaning) or bm25 (words).")] = "hybrid",
     theme: Annotated[list[str] | None, typer.Option(help="Only passages about this theme id (repeatable).")] = None,
     review: Annotated[list[str] | None, typer.Option(help="Only passages about this review id (repeatable).")] = None,
-    doc: Annotated[list[str] | None, typer.Option(help="Only this document (repeatable).")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="Only documents dated on or after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Only documents dated on or before (YYYY-MM-DD).")] = None,
+    doc: DocOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    review_type: TypeOption = None,
+    publisher: PublisherOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output (JSON lines in batch mode).")] = False,
     kb: KbOption = Path("data/kb"),
 ) -> None:
@@ -238,7 +249,7 @@ def search(
 
     _one_of(query, queries, "QUERY", "--queries FILE")
     searcher = open_searcher(kb, _settings(kb))
-    filters = _filters(doc, date_from, date_to, theme, review)
+    filters = _filters(doc, date_from, date_to, theme, review, review_type, publisher)
     if queries is not None:
         return _emit_batch(search_batch(searcher, _read_lines(queries), k, mode, filters))
     results = searcher.search(query, k, mode, filters)
@@ -302,6 +313,11 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output (JSON lines in batch mode).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Markdown with numbered references.")] = False,
     docx: Annotated[Path | None, typer.Option("--docx", help="Also write the answer as a Word file.")] = None,
+    doc: DocOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    review_type: TypeOption = None,
+    publisher: PublisherOption = None,
     kb: KbOption = Path("data/kb"),
 ) -> None:
     """Answer a question with cited evidence: the themes, reviews, actions and organisations it is about.
@@ -315,10 +331,10 @@ def ask(
     from kg.query.batch import ask_batch
 
     _one_of(question, questions, "QUESTION", "--questions FILE")
-    asker = open_asker(kb, _settings(kb))
+    asker, filters = open_asker(kb, _settings(kb)), _filters(doc, date_from, date_to, None, None, review_type, publisher)
     if questions is not None:
-        return _emit_batch(ask_batch(asker, _read_lines(questions)))
-    answer = asker.ask(question)
+        return _emit_batch(ask_batch(asker, _read_lines(questions), filters=filters))
+    answer = asker.ask(question, filters)
     if docx is not None:
         err.print(f"wrote {write_answer_docx(answer, docx)}", highlight=False)
     _print_json(answer.to_dict()) if as_json else print(answer_markdown(answer)) if markdown else _print_answer(answer)

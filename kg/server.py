@@ -3,7 +3,7 @@
     /sparql              SPARQL 1.1 Protocol (GET ?query=, POST form or application/sparql-query), read-only
     /ontology.ttl …      the ontology, theme scheme, gazetteer and SHACL shapes, for analysts' tools
     /queries             the example query library (JSON); /queries/<name>.rq the text
-    /api/search, /api/ask, /api/health   JSON for scripts
+    /api/search, /api/ask, /api/health   JSON for scripts (filters: doc, from, to, type, publisher, theme, review)
     /                    the Gradio UI
 
 Every handler is a thin wrapper over kg.query; errors become plain messages with fitting status codes.
@@ -286,19 +286,28 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         version = current_version(Path(settings.kb))
         return {"kg": __version__, "knowledge_base": version.name if version else None}
 
-    @app.get("/api/search")
-    def api_search(q: str, k: int = 10, mode: str = "hybrid", theme: str | None = None):
-        from kg.query.search import SearchFilters, open_searcher
+    def api_filters(request: Request):
+        """Filters from repeatable query parameters: doc, from, to, type, publisher, theme, review."""
+        from kg.query.search import SearchFilters
 
-        filters = SearchFilters(themes=[theme]) if theme else None
-        results = open_searcher(settings.kb, settings).search(q, k, mode, filters)
+        params = request.query_params
+        return SearchFilters(docs=params.getlist("doc") or None, date_from=params.get("from"),
+                             date_to=params.get("to"), themes=params.getlist("theme") or None,
+                             reviews=params.getlist("review") or None, review_types=params.getlist("type") or None,
+                             publishers=params.getlist("publisher") or None)
+
+    @app.get("/api/search")
+    def api_search(request: Request, q: str, k: int = 10, mode: str = "hybrid"):
+        from kg.query.search import open_searcher
+
+        results = open_searcher(settings.kb, settings).search(q, k, mode, api_filters(request))
         return {"query": q, "results": [r.to_dict() for r in results]}
 
     @app.get("/api/ask")
-    def api_ask(q: str):
+    def api_ask(request: Request, q: str):
         from kg.query.ask import open_asker
 
-        return open_asker(settings.kb, settings).ask(q).to_dict()
+        return open_asker(settings.kb, settings).ask(q, api_filters(request)).to_dict()
 
     if with_ui:
         import gradio as gr

@@ -203,3 +203,18 @@ def test_cli_ask_json_follows_the_contract(kb_settings, tmp_path):
     assert batch.returncode == 0
     lines = [json.loads(line) for line in batch.stdout.splitlines()]
     assert [line["question"] for line in lines] == ["which themes recur across reviews?", "who chairs the rapid review group?"]
+
+
+def test_filters_narrow_the_graph_facts_and_the_passages_alike(asker, kb):
+    from kg.query.search import SearchFilters
+
+    everything = asker.ask("which reviews raised information sharing?")
+    rapid = asker.ask("which reviews raised information sharing?", SearchFilters(review_types=["rapid-review"]))
+    facts = rapid.answer.split(". ")[0]  # the graph's statement of the reviews that raised the theme
+    assert "Child KL (Rapid Review" in facts and "Child L " not in facts and "Child A " not in facts
+    assert "Child L " in everything.answer.split(". ")[0] and len(rapid.answer) < len(everything.answer)
+    recent = asker.ask("which reviews raised information sharing?", SearchFilters(date_from="2024"))
+    dates = {d.doc: d.date for d in kb.documents()}
+    assert recent.evidence and all((dates[e.doc] or "") >= "2024" for e in recent.evidence)
+    with pytest.raises(QueryError, match="did you mean cspr"):
+        asker.ask("information sharing", SearchFilters(review_types=["cpsr"]))

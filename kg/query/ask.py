@@ -25,7 +25,8 @@ from kg.index.tokenize import tokenize
 from kg.kb import KnowledgeBase
 from kg.query.explore import recurring_themes, theme_gaps
 from kg.query.resolve import Resolved, resolve_in_findings
-from kg.query.search import Searcher, SearchResult, open_searcher, validate_query
+from kg.query.search import (Searcher, SearchFilters, SearchResult, check_filters, filter_documents, open_searcher,
+                             reviews_of_types, validate_query)
 from kg.query.understand import (fuzzy_theme_names, has_subject, narrower_themes, partner_categories,
                                  question_intents, topic_text, without_generic_words)
 from kg.text import sentence_spans
@@ -149,11 +150,12 @@ class _Citations:
 class Asker:
     """Answers questions about one knowledge base (findings and search loaded once)."""
 
-    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None, searcher: Searcher | None = None):
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None, searcher: Searcher | None = None,
+                 findings: Findings | None = None):
         self.kb = kb
         self.settings = settings or load_settings()
         self.searcher = searcher or Searcher(kb, self.settings)
-        self.findings: Findings = kb.findings()
+        self.findings: Findings = findings if findings is not None else kb.findings()
         self.theme_labels = {t.id: t.label for t in self.findings.themes}
         self.review_by_id = {r.id: r for r in self.findings.reviews}
         self.org_by_id = {o.id: o for o in self.findings.organisations if o.mentions}
@@ -280,15 +282,56 @@ class Asker:
 
     # ---- composing ---------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, filters: SearchFilters | None = None) -> Answer:
         """Answer a question with cited sentences (see module docstring).
 
+        Args:
+            question: the manager's words.
+            filters: only documents of a date range, publisher or list, and reviews of those years or types:
+                the passages searched and the graph's facts (reviews, actions, mentions) alike.
+
         Raises:
-            QueryError: empty or over-long question.
+            QueryError: empty or over-long question, or a filter that could only give nothing by mistake.
         """
         question = validate_query(question, self.settings.max_query_chars)
+        if filters is not None and filters.active():
+            check_filters(filters, self.kb)
+            return self._within(filters)._answer(question, filters)
+        return self._answer(question, None)
+
+    def _within(self, filters: SearchFilters) -> "Asker":
+        """An asker over the findings the filters allow, sharing this one's search and theme vectors."""
+        docs = filter_documents(filters, self.kb)
+        dates = {d.doc: d.date or "" for d in self.kb.documents()}
+        low, high = filters.date_from or "", (filters.date_to or "9999") + "\uffff"
+
+        def doc_ok(doc: str) -> bool:
+            return (docs is None or doc in docs) and (not (filters.date_from or filters.date_to)
+                                                      or low <= dates.get(doc, "") <= high)
+
+        types = set(reviews_of_types(filters.review_types, self.findings)) if filters.review_types else None
+
+        def review_ok(review) -> bool:
+            if types is not None and review.id not in types:
+                return False
+            if review.year and (filters.date_from or filters.date_to):
+                return low[:4] <= str(review.year) <= high[:4]
+            return any(doc_ok(e.doc) for e in review.evidence) or not review.evidence
+        reviews = [r for r in self.findings.reviews if review_ok(r) and (filters.reviews is None or r.id in filters.reviews)]
+        kept = {r.id for r in reviews}
+        findings = Findings(
+            reviews=reviews, themes=self.findings.themes, organisations=self.findings.organisations,
+            review_themes=[link for link in self.findings.review_themes if link.review in kept],
+            theme_mentions=[m for m in self.findings.theme_mentions if doc_ok(m.evidence.doc)],
+            actions=[a for a in self.findings.actions if doc_ok(a.evidence.doc)
+                     and (types is None or any(r in kept for r in a.reviews))])
+        view = Asker(self.kb, self.settings, self.searcher, findings)
+        view._theme_vectors = self.theme_vectors()
+        return view
+
+    def _answer(self, question: str, filters: SearchFilters | None) -> Answer:
         vector = self.searcher.embedder.encode_query(question)
-        results = self.searcher.search(question, k=60, query_vector=vector)
+        results = self.searcher.search(question, k=60, filters=filters, query_vector=vector)
         ranks = {r.chunk_id: i for i, r in enumerate(results)}
         cite = _Citations(self, ranks, {r.chunk_id: r for r in results})
         resolved = self.resolve(question, vector)

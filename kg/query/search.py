@@ -32,12 +32,35 @@ class SearchFilters:
     date_to: str | None = None
     themes: list[str] | None = None
     reviews: list[str] | None = None
+    review_types: list[str] | None = None  # review type ids or labels ("cspr", "Safeguarding Adults Review")
+    publishers: list[str] | None = None  # words of the publishing body ("Barnet", "Northshire Partnership")
 
     def active(self) -> bool:
         return any(v for v in asdict(self).values())
 
 
 _DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
+
+
+def filter_documents(filters: SearchFilters, kb: KnowledgeBase) -> list[str] | None:
+    """The documents the `docs` and `publishers` filters allow (None: no restriction by document)."""
+    if not filters.docs and not filters.publishers:
+        return None
+    allowed = {d.doc for d in kb.documents()} if not filters.docs else set(filters.docs)
+    if filters.publishers:
+        wanted = [p.lower() for p in filters.publishers]
+        allowed = {d.doc for d in kb.documents() if d.doc in allowed
+                   and any(w in f"{d.body or ''} {d.title}".lower() for w in wanted)}
+    return sorted(allowed)
+
+
+def reviews_of_types(types: list[str], findings) -> list[str]:
+    """Ids of the reviews whose type id or label is one of `types` (case-insensitive)."""
+    from kg.extract.scheme import load_scheme
+
+    labels = {t.id: t.label.lower() for t in load_scheme().review_types}
+    wanted = {t.lower() for t in types}
+    return [r.id for r in findings.reviews if r.type and (r.type.lower() in wanted or labels.get(r.type) in wanted)]
 
 
 def check_filters(filters: SearchFilters, kb: KnowledgeBase) -> None:
@@ -53,6 +76,19 @@ def check_filters(filters: SearchFilters, kb: KnowledgeBase) -> None:
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to + "\uffff":
         raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
     findings = kb.findings()
+    if filters.review_types:
+        from kg.extract.scheme import load_scheme
+
+        types = load_scheme().review_types
+        names = {t.id.lower() for t in types} | {t.label.lower() for t in types}
+        for value in filters.review_types:
+            if value.lower() not in names:
+                close = difflib.get_close_matches(value.lower(), sorted(names), n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise QueryError(f"unknown review type {value!r}{hint} (types: {', '.join(sorted(t.id for t in types))})")
+    if filters.publishers and not filter_documents(filters, kb):
+        raise QueryError(f"no document is published by {' or '.join(map(repr, filters.publishers))} "
+                         "(`kg stats` lists the documents and their publishers)")
     known = {
         "theme": ({t.id for t in findings.themes}, {t.label.lower(): t.id for t in findings.themes}, filters.themes),
         "review": ({r.id for r in findings.reviews}, {r.label.lower(): r.id for r in findings.reviews},
@@ -141,8 +177,12 @@ class Searcher:
         if filters is None or not filters.active():
             return None
         rows = None
-        if filters.docs or filters.date_from or filters.date_to:
-            rows = set(self.kb.rows_where(filters.docs, filters.date_from, filters.date_to))
+        docs = filter_documents(filters, self.kb)
+        if docs is not None or filters.date_from or filters.date_to:
+            rows = set(self.kb.rows_where(docs, filters.date_from, filters.date_to))
+        if filters.review_types:
+            reviews = reviews_of_types(filters.review_types, self.kb.findings())
+            filters = SearchFilters(**{**asdict(filters), "reviews": [*(filters.reviews or []), *reviews] or ["-"]})
         for kind, ids in (("theme", filters.themes), ("review", filters.reviews)):
             if ids:
                 linked = set(self.kb.rows_linked_to(kind, ids))
