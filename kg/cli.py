@@ -400,17 +400,53 @@ def _print_examples() -> None:
 
 
 def _print_table(outcome) -> None:
-    from kg.query.sparql import table_rows
+    from kg.query.sparql import table_rows, truncation_note
 
     headers, rows = table_rows(outcome)
+    _print_rows(headers, rows)
+    note = f" ({truncation_note(outcome)})" if outcome.truncated else ""
+    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}")
+
+
+def _print_rows(headers: list[str], rows: list[list[str]], as_csv: bool = False) -> None:
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout)
+        writer.writerows([headers, *rows])
+        return
     table = Table(show_lines=False)
     for h in headers:
         table.add_column(h, overflow="fold")
     for row in rows:
         table.add_row(*row)
     out.print(table)
-    note = " (truncated at the row limit)" if outcome.truncated else ""
-    out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}")
+
+
+@app.command()
+@friendly_errors
+def themes(
+    by_year: Annotated[bool, typer.Option("--by-year", help="Passages per theme in each year's documents.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV instead of a table.")] = False,
+    kb: KbOption = Path("data/kb"),
+) -> None:
+    """The learning themes: reviews raising each, passages, actions taken, recommendations and gaps.
+
+    With --by-year, how often each theme is spoken of in each year's documents (what changed over time).
+    """
+    from kg.query import KnowledgeBase
+    from kg.query.explore import theme_summary, themes_by_year
+
+    with KnowledgeBase(kb) as base:
+        findings, dates = base.findings(), {d.doc: d.date for d in base.documents()}
+    if by_year:
+        grid, labels = themes_by_year(findings, dates), {t.id: t.label for t in findings.themes}
+        ordered = sorted(grid.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], tc[0])))
+        return _print_rows(["theme", *grid.years],
+                           [[labels.get(t, t), *(str(c[y]) for y in grid.years)] for t, c in ordered], as_csv)
+    _print_rows(["theme", "reviews", "passages", "actions taken", "recommendations", "gap"],
+                [[t.label, str(t.reviews), str(t.passages), str(t.actions), str(t.recommendations),
+                  "gap" if t.gap else ""] for t in theme_summary(findings)], as_csv)
 
 
 @app.command()

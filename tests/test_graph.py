@@ -184,3 +184,19 @@ def test_cli_sparql_checks_its_flags(kb_settings):
     proc = subprocess.run([sys.executable, "-m", "kg.cli", "settings", "--kb", kb_settings.kb],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "sparql_service_allowlist" in proc.stdout
+
+
+def test_themes_by_year_from_the_cli_agree_with_the_example_query(kb_settings):
+    import csv
+    import io
+
+    proc = subprocess.run([sys.executable, "-m", "kg.cli", "themes", "--by-year", "--csv", "--kb", kb_settings.kb],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    years = rows[0][1:]
+    assert "undated" in years and years[-1] == "undated" and years[:-1] == sorted(years[:-1])
+    cli = {(year, row[0]): int(n) for row in rows[1:] for year, n in zip(years, row[1:]) if int(n)}
+    by_name = {q.name: q.text for q in example_queries()}
+    query = {(str(r[0]), str(r[1])): int(r[2]) for r in sparql(by_name["14-themes-over-time"], settings=kb_settings).rows}
+    assert cli == query

@@ -307,6 +307,11 @@ def test_themes_page_shows_the_heatmap_table_and_csv(visit):
     gap.click()
     visit.page.wait_for_selector("#kg-theme-detail h2:has-text('Adultification')")
     assert "learning, no recorded action" in visit.page.locator("#kg-theme-detail").inner_text()
+    years = visit.page.locator("#kg-theme-years")
+    years.scroll_into_view_if_needed()
+    header = years.locator("thead").inner_text()
+    assert "2018" in header and "2024" in header and "undated" in header  # what changed over time
+    assert "Information sharing" in years.inner_text()
     visit.settle()
     visit.screenshot("ui-themes.png")
 

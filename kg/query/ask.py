@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from kg.extract.findings import ActionFinding, Evidence, Findings
 from kg.extract.scheme import load_scheme
 from kg.index.tokenize import tokenize
 from kg.kb import KnowledgeBase
-from kg.query.explore import recurring_themes, theme_gaps
+from kg.query.explore import recurring_themes, theme_gaps, themes_by_year
 from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import (Searcher, SearchFilters, SearchResult, check_filters, filter_documents, open_searcher,
                              reviews_of_types, validate_query)
@@ -565,19 +564,15 @@ class Asker:
         return [f"Themes with learning but no recorded action: {'; '.join(parts)}."]
 
     def _year_sentences(self, cite: _Citations) -> list[str]:
-        dates = {d.doc: d.date for d in self.kb.documents() if d.date}
-        by_year: dict[str, Counter] = {}
-        example: dict[tuple[str, str], Evidence] = {}
-        for m in self.findings.theme_mentions:
-            year = (dates.get(m.evidence.doc) or "")[:4]
-            if year:
-                by_year.setdefault(year, Counter())[m.theme] += 1
-                example.setdefault((year, m.theme), m.evidence)
+        grid = themes_by_year(self.findings, {d.doc: d.date for d in self.kb.documents()})
         out = []
-        for year in sorted(by_year):
-            top = by_year[year].most_common(3)
-            parts = [f"{self.theme_labels.get(t, t).lower()} ({n} passages) {cite.cite_evidence(example[(year, t)])}"
-                     for t, n in top]
+        for year in grid.years:
+            if year == "undated":
+                continue
+            top = sorted(((counts[year], t) for t, counts in grid.passages.items() if counts[year]),
+                         key=lambda nt: (-nt[0], nt[1]))[:3]
+            parts = [f"{self.theme_labels.get(t, t).lower()} ({n} passages) {cite.cite_evidence(grid.example[(t, year)])}"
+                     for n, t in top]
             out.append(f"In the {year} documents the themes most spoken of are {'; '.join(parts)}.")
         return out
 

@@ -20,7 +20,7 @@ from kg.graph.analytics import connected_partners, findings_network, neighbourho
 
 __all__ = ["ThemeSummary", "theme_summary", "ThemeReviewMatrix", "theme_review_matrix", "recurring_themes",
            "theme_gaps", "ThemeProfile", "theme_profile", "findings_network", "neighbourhood", "theme_cooccurrence",
-           "connected_partners", "is_action_taken"]
+           "connected_partners", "is_action_taken", "ThemesByYear", "themes_by_year"]
 
 
 def is_action_taken(action: ActionFinding) -> bool:
@@ -124,6 +124,34 @@ def theme_review_matrix(findings: Findings) -> ThemeReviewMatrix:
         reviews=[(r, review_by_id[r].label if r in review_by_id else r,
                   review_by_id[r].year if r in review_by_id else None) for r in ordered],
         counts=[[cells.get((t, r), 0) for r in ordered] for t in theme_ids])
+
+
+@dataclass
+class ThemesByYear:
+    """How often each theme is spoken of in the documents of each year: passages[theme][year]; undated documents
+    are counted under "undated"; `example` holds one passage per (theme, year) to cite."""
+
+    years: list[str]
+    passages: dict[str, Counter]
+    example: dict[tuple[str, str], Evidence]
+
+
+def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesByYear:
+    """Theme mentions counted by the year of their document (`dates`: document id -> ISO date or None)."""
+    passages: dict[str, Counter] = {}
+    example: dict[tuple[str, str], Evidence] = {}
+    seen: set[tuple[str, str]] = set()
+    for mention in findings.theme_mentions:
+        evidence = mention.evidence
+        passage = evidence.chunk_id or f"{evidence.doc}@{evidence.start}"
+        if (mention.theme, passage) in seen:  # a passage counts once per theme, as in example query 14
+            continue
+        seen.add((mention.theme, passage))
+        year = (dates.get(evidence.doc) or "")[:4] or "undated"
+        passages.setdefault(mention.theme, Counter())[year] += 1
+        example.setdefault((mention.theme, year), evidence)
+    years = sorted({y for counts in passages.values() for y in counts}, key=lambda y: (y == "undated", y))
+    return ThemesByYear(years, passages, example)
 
 
 @dataclass

@@ -105,6 +105,9 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                                    elem_id="kg-theme-table", elem_classes="kg-table")
                         theme_csv = gr.DownloadButton("Download the theme table (CSV)", first[4], size="sm",
                                                       elem_id="kg-theme-csv")
+                        theme_years = gr.Dataframe(first[9], interactive=False, wrap=True, max_height=420,
+                                                   label="Themes by year: passages in each year's documents",
+                                                   elem_id="kg-theme-years", elem_classes="kg-table")
                     with gr.Column(scale=5):
                         theme_choice = gr.Dropdown(first[5].get("choices", []), value=None, label="Theme",
                                                    allow_custom_value=True,  # checked by the handler
@@ -182,7 +185,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
 
         # A page opened after `kg build` / `kg add` shows the new version.
         demo.load(load_page, None, [header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity,
-                                    docs_table, doc_choice], api_visibility="private")
+                                    docs_table, doc_choice, theme_years], api_visibility="private")
     demo.downloads = handlers.downloads  # the server removes them when it stops
     return demo
 

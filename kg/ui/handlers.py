@@ -126,6 +126,14 @@ class Handlers:
         return frame.style.apply(
             lambda row: ["background-color: #fee2e2; color: #7f1d1d" if gaps[row.name] else "" for _ in row], axis=1)
 
+    @staticmethod
+    def theme_years_table(views: Views) -> pd.DataFrame:
+        """Passages per theme in each year's documents (themes most spoken of first): what changed over time."""
+        labels = {t.id: t.label for t in views.findings.themes}
+        ordered = sorted(views.years.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], "")))
+        return pd.DataFrame([[labels.get(t, t), *(counts[y] for y in views.years.years)] for t, counts in ordered],
+                            columns=["Theme", *views.years.years])
+
     def document_table(self, views: Views) -> pd.DataFrame:
         return pd.DataFrame([[d.title, d.date or "undated", d.body or "", d.kind or "", d.words, d.chunks, d.sections,
                               d.doc] for d in views.documents], columns=DOCUMENT_COLUMNS)
@@ -142,24 +150,24 @@ class Handlers:
         notice = ('<div class="kg-header"><h1>kg</h1><span class="kg-sub">Opening the knowledge base: '
                   "this page fills in when it is ready.</span></div>")
         return (notice, "", None, None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                gr.update(choices=[]))
+                gr.update(choices=[]), None)
 
     def load_page(self):
         """Everything a fresh page shows, from the live version.
 
         Returns: header, start-page overview (in the evidence panel), heatmap, theme table, theme CSV,
-        theme choices, entity choices, document table, document choices.
+        theme choices, entity choices, document table, document choices, themes-by-year table.
         """
         try:
             views = self.live.views()
         except Exception as exc:  # noqa: BLE001
             message = render.message_html(_failure(exc), error=True)
             return (message, "", None, None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                    gr.update(choices=[]))
+                    gr.update(choices=[]), None)
         return (self.header(views), self.welcome(views), str(views.heatmap), self.theme_table(views),
                 str(views.theme_csv), gr.update(choices=views.theme_choices()),
                 gr.update(choices=views.entity_choices()), self.document_table(views),
-                gr.update(choices=views.document_choices()))
+                gr.update(choices=views.document_choices()), self.theme_years_table(views))
 
     # ---- ask ---------------------------------------------------------------------------------------
 

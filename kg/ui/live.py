@@ -21,8 +21,8 @@ import networkx as nx
 from kg.config import Settings
 from kg.documents import Document
 from kg.query import DocumentInfo, Findings, KnowledgeBase
-from kg.query.explore import (ThemeReviewMatrix, ThemeSummary, findings_network, neighbourhood, theme_review_matrix,
-                              theme_summary)
+from kg.query.explore import (ThemeReviewMatrix, ThemesByYear, ThemeSummary, findings_network, neighbourhood,
+                              theme_review_matrix, theme_summary, themes_by_year)
 from kg.ui import plots
 
 KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
@@ -45,6 +45,7 @@ class Views:
     folder: Path  # this version's pictures and downloads
     heatmap: Path
     theme_csv: Path
+    years: ThemesByYear
     _pictures: OrderedDict = field(default_factory=OrderedDict)
     _numbers: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -182,4 +183,5 @@ class LiveKnowledgeBase:
                                     folder / "theme-review-heatmap.png")
         return Views(kb=kb, findings=findings, network=findings_network(findings), summaries=summaries,
                      matrix=matrix, documents=newest_first(kb.documents()), folder=folder,
-                     heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"))
+                     heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"),
+                     years=themes_by_year(findings, {d.doc: d.date for d in kb.documents()}))

@@ -168,15 +168,25 @@ def actions_table(actions: Sequence[dict]) -> str:
     """The actions an answer reports, with owners and the reviews they answer (rows open the graph view)."""
     if not actions:
         return ""
-    rows = "".join(
-        f'<tr><td><a href="#" data-open="{open_link("action", id=a.get("id", ""))}" '
-        f'title="show this action in the graph">{esc(a.get("text", ""))}</a></td>'
-        f'<td>{esc(a.get("kind", ""))}</td><td>{esc(", ".join(a.get("organisations") or []) or "—")}</td>'
-        f'<td>{esc(", ".join(a.get("reviews") or []) or "—")}</td></tr>'
-        for a in actions)
-    return ('<div class="kg-section-title">Actions in this answer</div><table class="kg-actions-table">'
-            "<thead><tr><th>What was done</th><th>Kind</th><th>Owner</th><th>After review</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+
+    def table(part: Sequence[dict]) -> str:
+        rows = "".join(
+            f'<tr><td><a href="#" data-open="{open_link("action", id=a.get("id", ""))}" '
+            f'title="show this action in the graph">{esc(a.get("text", ""))}</a></td>'
+            f'<td>{esc(a.get("kind", ""))}</td><td>{esc(", ".join(a.get("organisations") or []) or "—")}</td>'
+            f'<td>{esc(", ".join(a.get("reviews") or []) or "—")}</td></tr>'
+            for a in part)
+        return ('<table class="kg-actions-table"><thead><tr><th>What was done</th><th>Kind</th><th>Owner</th>'
+                f"<th>After review</th></tr></thead><tbody>{rows}</tbody></table>")
+
+    shown = table(actions[:SHOWN_ACTIONS])
+    if len(actions) > SHOWN_ACTIONS:  # every action is in the answer; the rest open on request
+        shown += (f'<details class="kg-more"><summary>Show all {len(actions)} actions</summary>'
+                  f"{table(actions[SHOWN_ACTIONS:])}</details>")
+    return f'<div class="kg-section-title">Actions in this answer ({len(actions)})</div>{shown}'
+
+
+SHOWN_ACTIONS = 10
 
 
 def answer_html(text: str, passages: Sequence[Passage], themes: Sequence[tuple[str, str]] = (),

@@ -94,6 +94,7 @@ mark.kg-passage { background:#dbeafe; color:inherit; outline:2px solid #60a5fa; 
 .kg-list li { margin:.25rem 0; }
 .kg-muted { color:#64748b; font-size:.88rem; }
 .kg-legend { display:flex; gap:1rem; flex-wrap:wrap; font-size:.88rem; color:#334155; }
+#kg-theme-years th, #kg-theme-years td:not(:first-child) { white-space:nowrap; }
 @media print {  /* printing an answer gives the answer and its references, not the page around them */
   header, footer, .tab-nav, [role="tablist"], #kg-question, #kg-ask, #kg-examples, #kg-answer-downloads,
   .kg-chips button, button { display:none !important; }
