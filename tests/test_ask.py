@@ -218,3 +218,14 @@ def test_filters_narrow_the_graph_facts_and_the_passages_alike(asker, kb):
     assert recent.evidence and all((dates[e.doc] or "") >= "2024" for e in recent.evidence)
     with pytest.raises(QueryError, match="did you mean cspr"):
         asker.ask("information sharing", SearchFilters(review_types=["cpsr"]))
+
+
+def test_answers_are_complete_readable_and_never_quote_twice(asker):
+    answer = asker.ask("What have health partners done in response to the reviews?")
+    assert answer.actions and not any(a["text"].endswith("…") for a in answer.actions)  # whole sentences
+    assert len(answer.actions) > 5  # every action, not the first five the text names
+    quotes = [" ".join(q["quote"].split()) for e in answer.evidence for q in e.quotes if e.source == "search"]
+    assert len(quotes) == len(set(quotes))
+    for review in asker.ask("which reviews raised information sharing?").reviews + \
+            asker.ask("where does information sharing appear?").reviews:
+        assert {"type", "status"} <= set(review)

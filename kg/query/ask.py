@@ -74,6 +74,13 @@ class Answer:
         return asdict(self)
 
 
+def whole_action_text(action: ActionFinding) -> str:
+    """An action in whole sentences: the extracted text, or the sentence it came from when that text was cut."""
+    if action.text.endswith("…") and action.evidence.quote:
+        return " ".join(action.evidence.quote.split()).lstrip("•-–●* ")
+    return action.text
+
+
 def short_title(title: str, limit: int = 60) -> str:
     """A document title short enough to cite inline: up to a bracket, comma or `limit` characters."""
     short = re.split(r"\s[(–—]|, (?=\d)", title)[0].strip()
@@ -407,7 +414,8 @@ class Asker:
                      for r, w in resolved.reviews.items()],
             organisations=[{"id": o, "label": self.org_by_id[o].label, "matched": w}
                            for o, w in resolved.organisations.items() if o in self.org_by_id],
-            actions=[{"id": a.id, "text": a.text, "kind": a.kind, "reviews": [self._review_name(r) for r in a.reviews],
+            actions=[{"id": a.id, "text": whole_action_text(a), "kind": a.kind,
+                      "reviews": [self._review_name(r) for r in a.reviews],
                       "themes": [self.theme_labels.get(t, t) for t in a.themes],
                       "organisations": [self.org_by_id[o].label for o in a.organisations if o in self.org_by_id]}
                      for a in actions_shown])
@@ -434,7 +442,7 @@ class Asker:
         owners = self._org_names(action.organisations)
         reviews = ", ".join(self._review_name(r) for r in action.reviews) if with_review else ""
         detail = "; ".join(x for x in (owners, f"after {reviews}" if reviews else "") if x)
-        text = action.text.rstrip(".…").strip()
+        text = whole_action_text(action).rstrip(".").strip()
         return f"{text}{f' ({detail})' if detail else ''} {cite.cite_evidence(action.evidence)}"
 
     def _theme_sentences(self, theme_id: str, intents: list[str], cite: _Citations,
