@@ -227,6 +227,18 @@ def test_an_answer_downloads_for_a_board_paper_and_prints_without_the_page_aroun
         visit.page.emulate_media(media="screen")
 
 
+def test_filters_narrow_an_answer_to_a_kind_of_review(visit):
+    visit.page.locator("#kg-filters").get_by_text("Filters: years, review type").click()
+    visit.choose("#kg-filter-type", "Rapid Review")
+    visit.ask("which reviews raised information sharing?")
+    first = visit.page.locator("#kg-answer .kg-answer").inner_text().split("“")[0]  # the graph's facts, not quotes
+    assert "Child KL" in first and "Child L " not in first and "Child A " not in first
+    visit.screenshot("ui-ask-filtered.png", full_page=False)
+    visit.page.locator("#kg-filter-from textarea, #kg-filter-from input").first.fill("last spring")
+    visit.page.locator("#kg-ask").click()
+    visit.page.wait_for_selector("#kg-answer .kg-error:has-text('is not a date')")  # the earlier answer is replaced
+
+
 def test_an_off_topic_question_says_nothing_was_found(visit):
     visit.ask("best pizza in Barnet")
     text = visit.page.locator("#kg-answer").inner_text()

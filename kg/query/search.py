@@ -54,11 +54,16 @@ def filter_documents(filters: SearchFilters, kb: KnowledgeBase) -> list[str] | N
     return sorted(allowed)
 
 
-def reviews_of_types(types: list[str], findings) -> list[str]:
-    """Ids of the reviews whose type id or label is one of `types` (case-insensitive)."""
+def review_types() -> list:
+    """The review types a filter may name (id and label), from the theme scheme."""
     from kg.extract.scheme import load_scheme
 
-    labels = {t.id: t.label.lower() for t in load_scheme().review_types}
+    return list(load_scheme().review_types)
+
+
+def reviews_of_types(types: list[str], findings) -> list[str]:
+    """Ids of the reviews whose type id or label is one of `types` (case-insensitive)."""
+    labels = {t.id: t.label.lower() for t in review_types()}
     wanted = {t.lower() for t in types}
     return [r.id for r in findings.reviews if r.type and (r.type.lower() in wanted or labels.get(r.type) in wanted)]
 
@@ -77,9 +82,7 @@ def check_filters(filters: SearchFilters, kb: KnowledgeBase) -> None:
         raise QueryError(f"--from {filters.date_from} is after --to {filters.date_to}")
     findings = kb.findings()
     if filters.review_types:
-        from kg.extract.scheme import load_scheme
-
-        types = load_scheme().review_types
+        types = review_types()
         names = {t.id.lower() for t in types} | {t.label.lower() for t in types}
         for value in filters.review_types:
             if value.lower() not in names:

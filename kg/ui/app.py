@@ -74,6 +74,20 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                           placeholder="e.g. Where does information sharing appear and how was "
                                                       "it acted on?", elem_id="kg-question")
                     ask_button = gr.Button("Ask", variant="primary", scale=0, min_width=140, elem_id="kg-ask")
+                with gr.Accordion("Filters: years, review type, publisher, documents", open=False,
+                                  elem_id="kg-filters"):
+                    with gr.Row():
+                        date_from = gr.Textbox(label="From (year or date)", placeholder="e.g. 2022", scale=1,
+                                               elem_id="kg-filter-from")
+                        date_to = gr.Textbox(label="To (year or date)", placeholder="e.g. 2024", scale=1,
+                                             elem_id="kg-filter-to")
+                        review_types = gr.Dropdown(handlers.review_type_choices(), value=[], multiselect=True,
+                                                   label="Review type", scale=2, elem_id="kg-filter-type")
+                        publisher = gr.Textbox(label="Publisher (words of its name)", scale=2,
+                                               elem_id="kg-filter-publisher")
+                    documents = gr.Dropdown(first[8].get("choices", []), value=[], multiselect=True,
+                                            label="Only these documents", allow_custom_value=True,
+                                            elem_id="kg-filter-docs")
                 examples_row = gr.Row()  # filled below, once the answer panels exist
                 with gr.Row():
                     with gr.Column(scale=5):
@@ -156,11 +170,13 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                  elem_id="kg-document")
 
         # Asking.
-        ask_button.click(handlers.ask, question, [answer, evidence], api_name="ask").then(
-            handlers.answer_files, question, [answer_md, answer_docx], api_visibility="private")
-        question.submit(handlers.ask, question, [answer, evidence], api_name="ask_on_enter",
-                        api_visibility="private").then(
-            handlers.answer_files, question, [answer_md, answer_docx], api_visibility="private")
+        filters = [date_from, date_to, review_types, publisher, documents]
+        for trigger in (ask_button.click, question.submit):
+            trigger(handlers.ask_within, [question, *filters], [answer, evidence], api_visibility="private").then(
+                handlers.answer_files, [question, *filters], [answer_md, answer_docx], api_visibility="private")
+        # API clients ask with the question alone (/ask), as before; the page's filters are its own.
+        api_ask = gr.Button(visible=False)
+        api_ask.click(handlers.ask, question, [answer, evidence], api_name="ask")
 
         # Citations, evidence cards and chips open what they point at, wherever they are.
         link_outputs = [tabs, theme_choice, theme_detail, entity, graph_image, graph_table, graph_ids, graph_note,

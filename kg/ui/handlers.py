@@ -20,10 +20,11 @@ import pandas as pd
 
 from kg.config import Settings
 from kg.errors import KgError
+from kg.query.answer_export import answer_markdown, write_answer_docx
 from kg.query.ask import Answer, open_asker
 from kg.query.explore import theme_profile
+from kg.query.search import SearchFilters, review_types
 from kg.query.sparql import SparqlService, example_queries, table_rows, to_csv, truncation_note
-from kg.query.answer_export import answer_markdown, write_answer_docx
 from kg.ui.downloads import DownloadFolder
 from kg.ui import render
 from kg.ui.live import KIND_TITLES, LiveKnowledgeBase, Views
@@ -181,10 +182,30 @@ class Handlers:
         answer = open_asker(self.settings.kb, self.settings).ask(question or "")
         return self.render_answer(answer, self.live.views())
 
-    def answer_files(self, question: str) -> tuple:
+    @staticmethod
+    def review_type_choices() -> list[tuple[str, str]]:
+        return [(t.label, t.id) for t in review_types()]
+
+    @staticmethod
+    def filters(date_from: str | None = None, date_to: str | None = None, types: list[str] | None = None,
+                publisher: str | None = None, docs: list[str] | None = None) -> SearchFilters | None:
+        """The Ask page's filters as SearchFilters (None when none is set)."""
+        filters = SearchFilters(docs=list(docs or []) or None, date_from=(date_from or "").strip() or None,
+                                date_to=(date_to or "").strip() or None, review_types=list(types or []) or None,
+                                publishers=[(publisher or "").strip()] if (publisher or "").strip() else None)
+        return filters if filters.active() else None
+
+    @_guarded(lambda message: (render.message_html(message, error=True), ""))
+    def ask_within(self, question: str, date_from=None, date_to=None, types=None, publisher=None, docs=None) -> tuple:
+        """Answer a question within the page's filters (years, review types, publisher, documents)."""
+        filters = self.filters(date_from, date_to, types, publisher, docs)
+        answer = open_asker(self.settings.kb, self.settings).ask(question or "", filters)
+        return self.render_answer(answer, self.live.views())
+
+    def answer_files(self, question: str, *filters) -> tuple:
         """The answer to `question` as Markdown and Word files for a board paper (numbered references)."""
         try:
-            answer = open_asker(self.settings.kb, self.settings).ask(question or "")
+            answer = open_asker(self.settings.kb, self.settings).ask(question or "", self.filters(*filters))
         except Exception:  # noqa: BLE001 - the answer panel already shows why
             return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
         markdown = self.downloads.write("kg-answer.md", answer_markdown(answer))
