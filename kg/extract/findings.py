@@ -34,6 +34,7 @@ class Theme:
     alt_labels: list[str] = field(default_factory=list)
     definition: str = ""
     broader: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)  # managers' phrasings (skos:example), for ask only
 
 
 @dataclass

@@ -111,7 +111,8 @@ def load_themes(path: str | Path = THEMES_FILE) -> list[Theme]:
         label = graph.value(concept, SKOS.prefLabel)
         themes[theme_id] = Theme(id=theme_id, label=str(label) if label else theme_id,
                                  alt_labels=_literals(graph, concept, SKOS.altLabel),
-                                 definition=str(graph.value(concept, SKOS.definition) or ""))
+                                 definition=str(graph.value(concept, SKOS.definition) or ""),
+                                 examples=_literals(graph, concept, SKOS.example))
     for theme_id, theme in themes.items():
         concept = THEME[theme_id]
         broader = {_local_id(o, THEME) for o in graph.objects(concept, SKOS.broader)}

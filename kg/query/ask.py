@@ -195,9 +195,13 @@ class Asker:
         with self._lock:
             if self._theme_vectors is None:
                 ids, texts = [], []
+                # Managers' phrasings come from the scheme as installed (a knowledge base built before they were
+                # written still gets them).
+                examples = {t.id: t.examples for t in load_scheme().themes}
                 for theme in self.findings.themes:
-                    # Its names, and what it means: a question may describe a theme without naming it.
-                    for name in [theme.label, *theme.alt_labels, theme.definition]:
+                    # Its names, what it means and how people ask about it: a question may describe a theme
+                    # without naming it.
+                    for name in [theme.label, *theme.alt_labels, theme.definition, *examples.get(theme.id, [])]:
                         if name:
                             ids.append(theme.id)
                             texts.append(name)
@@ -214,6 +218,9 @@ class Asker:
 
     def resolve(self, question: str, question_vector: np.ndarray) -> Resolved:
         resolved = resolve_in_findings(question, self.findings)
+        if not resolved.reviews and question == question.lower():
+            # Typed all in lower case ("what happened after child a"): review names are read as if capitalised.
+            resolved.reviews.update(resolve_in_findings(question.title(), self.findings).reviews)
         if not resolved.themes:  # spelt nearly right: "infomation shareing"
             resolved.themes.update(fuzzy_theme_names(question, self.findings))
         if not resolved.themes:
