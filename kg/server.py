@@ -105,15 +105,21 @@ def host_allowed(host_header: str, allowed: set[str]) -> bool:
 
 
 def allowed_host_names(settings: Settings) -> set[str]:
-    """Loopback names, the bound address (unless it is every address) and the allowed_hosts setting."""
+    """Loopback names, the bound address (or, bound to every address, the machine's names and addresses) and the
+    allowed_hosts setting."""
     names = set(LOOPBACK_NAMES)
     host = str(settings.host).lower()
     if host not in ("0.0.0.0", "::", ""):
         names.add(host)
-    else:
+    else:  # every address: the machine's names and its own addresses
         import socket
 
-        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        hostname = socket.gethostname()
+        names |= {hostname.lower(), socket.getfqdn().lower()}
+        try:
+            names |= set(socket.gethostbyname_ex(hostname)[2])
+        except OSError:
+            pass
     names |= {h.strip().lower() for h in str(settings.allowed_hosts).split() if h.strip()}
     return names
 
