@@ -27,7 +27,7 @@ from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import (Searcher, SearchFilters, SearchResult, check_filters, filter_documents, open_searcher,
                              reviews_of_types, validate_query)
 from kg.query.understand import (fuzzy_theme_names, has_subject, narrower_themes, partner_categories,
-                                 question_intents, topic_text, without_generic_words)
+                                 question_intents, subject_text, without_generic_words)
 from kg.text import sentence_spans
 
 # Words of organisation names that say what kind of body it is rather than which one.
@@ -228,9 +228,7 @@ class Asker:
             # Compared on what the question is about, without the partners it names ("health partners" is not
             # health assessments) or the words that say what it asks for.
             self._resolve_organisation_words(question, resolved)
-            topic = topic_text(question)
-            for words in [*resolved.organisations.values(), *partner_categories(question).values()]:
-                topic = re.sub(re.escape(words), " ", topic, flags=re.I)
+            topic = subject_text(question, [*resolved.organisations.values(), *partner_categories(question).values()])
             if not has_subject(topic):
                 return resolved
             # The topic as asked and without its generic words ("agency"), each theme scored by the closer one:
@@ -435,11 +433,8 @@ class Asker:
         _, scores = self.searcher.dense.search(vector, 1)
         if not len(scores) or float(scores[0]) < float(self.settings.ask_found_similarity):
             return False
-        topic = topic_text(question)
         names = [*resolved.organisations.values(), *categories.values()]
-        for words in names:
-            topic = re.sub(re.escape(words), " ", topic, flags=re.I)
-        wanted = set(tokenize(topic)) or set(tokenize(" ".join(names)))
+        wanted = set(tokenize(subject_text(question, names))) or set(tokenize(" ".join(names)))
         return bool(wanted) and any(len(wanted & set(tokenize(r.text))) >= min(2, len(wanted)) for r in results[:5])
 
     def _ranked_actions(self, actions: list[ActionFinding], ranks: dict[str, int]) -> list[ActionFinding]:

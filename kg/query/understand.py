@@ -39,6 +39,14 @@ def topic_text(question: str) -> str:
     return question
 
 
+def subject_text(question: str, names: list[str]) -> str:
+    """What a question is about: without its intent words and without the partners' names it uses (`names`)."""
+    topic = topic_text(question)
+    for words in names:
+        topic = re.sub(re.escape(words), " ", topic, flags=re.I)
+    return topic
+
+
 @lru_cache(maxsize=1)
 def _generic_words() -> frozenset[str]:
     return frozenset(w.lower() for w in load_rules("questions").terms("generic_words"))
