@@ -50,6 +50,22 @@ class ResultBudget:
         self.bytes = 0
         self.cut = ""
 
+    def take(self, rows) -> list[tuple]:
+        """The rows (tuples of terms) that fit, in order; reading stops at the first that does not."""
+        kept = []
+        for row in rows:
+            if not self.admit(row):
+                break
+            kept.append(row)
+        return kept
+
+    def outcome(self, form: str, rows: list[tuple], variables: list[str] | None = None) -> "QueryOutcome":
+        """A SELECT (with `variables`) or graph outcome of the kept rows, marked with what cut it."""
+        if form == "SELECT":
+            return QueryOutcome("SELECT", variables=variables or [], rows=rows, truncated=bool(self.cut),
+                                truncated_by=self.cut)
+        return QueryOutcome("CONSTRUCT", triples=rows, truncated=bool(self.cut), truncated_by=self.cut)
+
     def admit(self, terms) -> bool:
         """True if one more row of these terms fits; False (and `cut` says which limit) otherwise."""
         if self.rows >= self.row_limit:

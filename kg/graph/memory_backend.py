@@ -26,20 +26,9 @@ class MemoryBackend:
             return QueryOutcome("ASK", boolean=bool(result.askAnswer))
         budget = ResultBudget(row_limit, byte_limit)
         if result.type == "SELECT":
-            variables = [str(v) for v in result.vars]
-            rows = []
-            for row in result:
-                if not budget.admit(tuple(row)):
-                    break
-                rows.append(tuple(row))
-            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
-                                truncated_by=budget.cut)
-        triples = []
-        for triple in result.graph:
-            if not budget.admit(triple):
-                break
-            triples.append(triple)
-        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
+            rows = budget.take(tuple(row) for row in result)
+            return budget.outcome("SELECT", rows, [str(v) for v in result.vars])
+        return budget.outcome("CONSTRUCT", budget.take(result.graph))
 
     def triple_count(self) -> int:
         return len(self.graph)

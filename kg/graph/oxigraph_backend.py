@@ -67,21 +67,10 @@ class OxigraphBackend:
             return QueryOutcome("ASK", boolean=bool(result))
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = []
-            for solution in result:
-                row = tuple(to_rdflib(solution[v]) for v in variables)
-                if not budget.admit(row):
-                    break
-                rows.append(row)
-            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
-                                truncated_by=budget.cut)
-        triples = []
-        for triple in result:
-            terms = (to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object))
-            if not budget.admit(terms):
-                break
-            triples.append(terms)
-        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
+            rows = budget.take(tuple(to_rdflib(solution[v]) for v in variables) for solution in result)
+            return budget.outcome("SELECT", rows, variables)
+        triples = budget.take((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in result)
+        return budget.outcome("CONSTRUCT", triples)
 
     def triple_count(self) -> int:
         return len(self.store)

@@ -104,21 +104,11 @@ class RemoteBackend:
             if "boolean" in data:
                 return QueryOutcome("ASK", boolean=bool(data["boolean"]))
             variables = data["head"]["vars"]
-            rows = []
-            for binding in data["results"]["bindings"]:
-                row = tuple(_term(binding[v]) if v in binding else None for v in variables)
-                if not budget.admit(row):
-                    break
-                rows.append(row)
-            return QueryOutcome("SELECT", variables=variables, rows=rows, truncated=bool(budget.cut),
-                                truncated_by=budget.cut)
+            rows = budget.take(tuple(_term(b[v]) if v in b else None for v in variables)
+                               for b in data["results"]["bindings"])
+            return budget.outcome("SELECT", rows, variables)
         body = self._post(full_url, full.encode("utf-8"), "application/sparql-query", "application/n-triples")
-        triples = []
-        for triple in Graph().parse(data=body, format="nt"):
-            if not budget.admit(triple):
-                break
-            triples.append(triple)
-        return QueryOutcome("CONSTRUCT", triples=triples, truncated=bool(budget.cut), truncated_by=budget.cut)
+        return budget.outcome("CONSTRUCT", budget.take(Graph().parse(data=body, format="nt")))
 
     def push(self, ntriples: Path) -> None:
         """Replace the target graph in the store with an N-Triples file (Graph Store Protocol PUT)."""

@@ -23,13 +23,17 @@ def unescape_codepoints(query: str) -> str:
                   lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
 
 
-def _strip_for_keywords(query: str) -> str:
-    """The query without comments, strings, IRIs, variables and prefixed names, so keywords can be found safely."""
+def _code_only(query: str) -> str:
+    """The query with escapes applied and strings and comments blanked (IRIs kept, so a '#' in one stays)."""
     text = unescape_codepoints(query)
     text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', " ", text)
     text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", text)
-    text = re.sub(r"<[^<>\s]*>", " ", text)
-    text = re.sub(r"#[^\n]*", " ", text)
+    return re.sub(r"(<[^<>\s]*>)|#[^\n]*", lambda m: m.group(1) or " ", text)
+
+
+def _strip_for_keywords(query: str) -> str:
+    """The query without comments, strings, IRIs, variables and prefixed names, so keywords can be found safely."""
+    text = re.sub(r"<[^<>\s]*>", " ", _code_only(query))
     text = re.sub(r"[?$][\w]+", " ", text)
     return re.sub(r"[\w.-]*:[\w.-]*", " ", text)
 
@@ -57,10 +61,7 @@ def query_form(query: str) -> str:
 
 def service_endpoints(query: str) -> list[str]:
     """The endpoints a query's SERVICE clauses name (`?var` for a variable endpoint), in order."""
-    text = unescape_codepoints(query)
-    text = re.sub(r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'', " ", text)
-    text = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'', " ", text)
-    text = re.sub(r"(<[^<>\s]*>)|#[^\n]*", lambda m: m.group(1) or " ", text)
+    text = _code_only(query)
     found = re.findall(r"(?<![\w:?$<])SERVICE\s+(?:SILENT\s+)?(<[^<>\s]*>|[?$]\w+|[\w.-]*:[\w.-]*)", text, flags=re.I)
     bare = re.findall(r"(?<![\w:?$<])SERVICE(?![\w:])", text, flags=re.I)
     return found + ["?"] * (len(bare) - len(found))
