@@ -10,7 +10,7 @@ export TRANSFORMERS_OFFLINE = 1
 export GRADIO_ANALYTICS_ENABLED = False
 export MPLCONFIGDIR = $(CURDIR)/.cache/matplotlib
 
-.PHONY: run test install install-dev build stats bench browser clean
+.PHONY: run test install install-dev build stats bench browser vendor clean
 
 PORT   ?= 7860
 
@@ -38,6 +38,20 @@ bench: install-dev
 	$(BIN)/python benchmarks/extraction.py
 	$(BIN)/python benchmarks/graph.py
 	$(BIN)/python benchmarks/ask.py
+
+# Browser assets from the npm registry, pinned (kg/ui/assets/README.md): the graph library the UI serves and
+# the accessibility checker the tests run. Committed, so neither installing nor testing needs npm.
+CYTOSCAPE_VERSION ?= 3.35.0
+AXE_VERSION       ?= 4.14.1
+vendor:
+	rm -rf .cache/npm && mkdir -p .cache/npm
+	cd .cache/npm && npm pack --silent cytoscape@$(CYTOSCAPE_VERSION) axe-core@$(AXE_VERSION) \
+	  && tar xzf cytoscape-$(CYTOSCAPE_VERSION).tgz && mv package cytoscape \
+	  && tar xzf axe-core-$(AXE_VERSION).tgz && mv package axe-core
+	cp .cache/npm/cytoscape/dist/cytoscape.min.js kg/ui/assets/cytoscape.min.js
+	cp .cache/npm/cytoscape/LICENSE kg/ui/assets/cytoscape.LICENSE
+	cp .cache/npm/axe-core/axe.min.js tests/assets/axe.min.js
+	cp .cache/npm/axe-core/LICENSE tests/assets/axe-core.LICENSE
 
 install: $(VENV)/.installed
 

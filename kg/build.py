@@ -20,7 +20,7 @@ from kg.graph.build import NTriplesSink, build_graph, chunk_links
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
-from kg.kb import new_version, write_chunk_links, write_corpus, write_findings, write_json, writer_lock
+from kg.kb import keep_originals, new_version, write_chunk_links, write_corpus, write_findings, write_json, writer_lock
 from kg.progress import Progress, SilentProgress
 
 
@@ -137,6 +137,7 @@ def write_version(root: Path, ingested: IngestResult, settings: Settings, progre
     with new_version(root) as version:
         t = time.perf_counter()
         write_corpus(version, ingested.documents, ingested.chunks)
+        keep_originals(root, ingested.documents, ingested.sources)
         timings["store"] = time.perf_counter() - t
         index = build_indexes(version, ingested.chunks, settings, progress, vectors=vectors)  # vectors: scale benchmark hook
         vectors = None  # the rows are in vectors.npy now; do not hold them through extraction

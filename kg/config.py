@@ -90,6 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
             "needed when binding beyond 127.0.0.1."),
 )
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})  # addresses only this machine reaches
 _BY_NAME = {s.name: s for s in SETTINGS}
 _MUST_BE_POSITIVE = {"sparql_timeout", "sparql_row_limit", "sparql_max_result_mb", "sparql_max_body_kb",
                      "max_query_chars", "max_file_mb", "embedding_batch_size", "chunk_target_words", "chunk_max_words",

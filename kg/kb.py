@@ -4,6 +4,7 @@
       CURRENT              name of the live version (replaced atomically)
       write.lock           held by the one process that may write
       cache/               embedding cache, shared by all versions
+      originals/<sha256>.<ext>  each document's original file, for download (shared by all versions)
       versions/<name>/     one complete knowledge base:
         manifest.json      kg version, settings, input hashes, counts, skipped files
         corpus.sqlite      documents (metadata + cleaned text) and chunks
@@ -38,6 +39,7 @@ from kg.extract.findings import Findings
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
+ORIGINALS = "originals"
 KEEP_PREVIOUS = 2  # old versions kept so a running server can finish reading them
 # What reading a file cut short or overwritten raises, across json, sqlite, faiss, numpy and bm25s.
 _READ_ERRORS = (OSError, ValueError, EOFError, RuntimeError, KeyError, IndexError, TypeError, AttributeError,
@@ -186,6 +188,60 @@ def _collect_old_versions(root: Path) -> None:
     old = [p for p in versions if p != live]
     for path in old[:-KEEP_PREVIOUS] if KEEP_PREVIOUS else old:
         shutil.rmtree(path, ignore_errors=True)
+    _collect_old_originals(root)
+
+
+# ---- original files (what a user downloads from a review or document page) -------------------
+
+def original_name(sha256: str, doc: str) -> str:
+    """An original's file name in the store: its content hash (shared by every version that holds it) and the
+    document's own extension, so the download keeps its type."""
+    suffix = Path(doc).suffix.lower()
+    return sha256 + (suffix if suffix[1:].isalnum() else "")
+
+
+def keep_originals(root: Path, documents: Iterable[Document], sources: dict[str, Path]) -> None:
+    """Copy each document's source file into the store once (by content hash); the caller holds the lock.
+
+    A file that changed since it was read (its hash differs) is not kept: the download must be what was read.
+    """
+    from kg.ingest import file_sha256  # kg.ingest imports this module's neighbours; import at use
+
+    store = root / ORIGINALS
+    for document in documents:
+        source = sources.get(document.doc)
+        if source is None:
+            continue
+        target = store / original_name(document.sha256, document.doc)
+        if target.is_file():
+            continue
+        store.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        try:
+            shutil.copyfile(source, tmp)
+            if file_sha256(tmp) != document.sha256:
+                tmp.unlink(missing_ok=True)
+                continue
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a download is a convenience; the build itself has succeeded
+
+
+def _collect_old_originals(root: Path) -> None:
+    """Remove originals that no kept version lists (after versions are collected)."""
+    store = root / ORIGINALS
+    if not store.is_dir():
+        return
+    wanted: set[str] = set()
+    for manifest in (root / VERSIONS).glob("*/manifest.json"):
+        try:
+            inputs = json.loads(manifest.read_text(encoding="utf-8")).get("inputs", {})
+        except (OSError, ValueError, AttributeError):
+            return  # cannot tell what is still needed: keep everything
+        wanted |= {original_name(sha, doc) for doc, sha in inputs.items()}
+    for path in store.iterdir():
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
 
 
 # ---- the corpus store (documents and chunks) ---------------------------------------------------
@@ -339,6 +395,27 @@ class KnowledgeBase:
         if "documents_by_id" not in self._cache:
             self._cache["documents_by_id"] = {d.doc: d for d in self.documents()}
         return self._cache["documents_by_id"].get(doc)
+
+    def original(self, doc: str, corpus: Path | None = None) -> Path | None:
+        """The document's original file as it was read (from the store; else the corpus folder's file when its
+        content is unchanged), or None."""
+        info = self.document_info(doc)
+        if info is None:
+            return None
+        kept = self.root / ORIGINALS / original_name(info.sha256, doc)
+        if kept.is_file():
+            return kept
+        if corpus is not None:
+            from kg.ingest import file_sha256
+
+            candidate = (Path(corpus) / doc).resolve()
+            try:
+                if candidate.is_relative_to(Path(corpus).resolve()) and candidate.is_file() \
+                        and file_sha256(candidate) == info.sha256:
+                    return candidate
+            except OSError:
+                return None
+        return None
 
     def document(self, doc: str) -> Document | None:
         row = self._db.one(

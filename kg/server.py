@@ -4,6 +4,8 @@
     /ontology.ttl …      the ontology, theme scheme, gazetteer and SHACL shapes, for analysts' tools
     /queries             the example query library (JSON); /queries/<name>.rq the text
     /api/search, /api/ask, /api/health   JSON for scripts (filters: doc, from, to, type, publisher, theme, review)
+    /documents/<doc>/original            a document's original file, as it was read (PDF, Word, HTML, text)
+    /kg-assets/<file>    the UI's browser libraries, served from the package (never a CDN)
     /                    the Gradio UI
 
 Every handler is a thin wrapper over kg.query; errors become plain messages with fitting status codes.
@@ -21,12 +23,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from kg import __version__
-from kg.config import Settings, load_settings
+from kg.config import LOOPBACK_HOSTS, Settings, load_settings
 from kg.errors import (ConfigError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLocked, KnowledgeBaseNotFound,
                        QueryError, QueryTimeout, ServerBusy, UnsupportedMediaType, UpdateRefused, BodyTooLarge)
 from kg.query.sparql import GRAPH_FORMATS, SELECT_FORMATS, Dataset, SparqlService, example_queries, query_form
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent / "ontology"
+ASSETS_DIR = Path(__file__).resolve().parent / "ui" / "assets"
+ASSET_TYPES = {".js": "text/javascript; charset=utf-8"}
 VOCABULARY = {"ontology.ttl": "kg.ttl", "themes.ttl": "themes.ttl", "organisations.ttl": "organisations.ttl",
               "gazetteer-national.ttl": "gazetteer-national.ttl",
               "shapes.ttl": "shapes.ttl"}
@@ -43,7 +47,7 @@ _FORMAT_NAMES = {"json": "json", "csv": "csv", "tsv": "tsv", "xml": "xml", "turt
                  "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "xml", "rdf+xml": "xml", "rdf": "xml"}
 _FORMAT_PARAMS = ("format", "output", "results")
 _SPARQL_PARAMS = {"query", "default-graph-uri", "named-graph-uri", *_FORMAT_PARAMS, "token"}
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_NAMES = set(LOOPBACK_HOSTS)
 
 
 # Each typed error's HTTP status, most specific first; handlers raise, this table answers (once, for every route).
@@ -284,6 +288,29 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
             if q.name == name:
                 return Response(q.text, media_type="application/sparql-query; charset=utf-8")
         return PlainTextResponse(f"no example query {name!r}; see /queries", status_code=404)
+
+    @app.get("/documents/{doc:path}/original")
+    def original(doc: str):
+        from fastapi.responses import FileResponse
+
+        from kg.query import KnowledgeBase
+
+        with KnowledgeBase(Path(settings.kb)) as kb:
+            path = kb.original(doc, Path(settings.corpus))
+            known = kb.document_info(doc) is not None
+        if path is None:
+            reason = ("the original file was not kept with this knowledge base (rebuild it to keep originals)"
+                      if known else "no such document; /api/health names the live version, the UI lists documents")
+            return PlainTextResponse(f"{doc[:200]}: {reason}", status_code=404)
+        return FileResponse(path, filename=Path(doc).name, content_disposition_type="attachment")
+
+    @app.get("/kg-assets/{name}")
+    def asset(name: str):
+        path = ASSETS_DIR / name
+        if "/" in name or path.suffix not in ASSET_TYPES or not path.is_file():
+            return PlainTextResponse("no such asset", status_code=404)
+        return Response(path.read_bytes(), media_type=ASSET_TYPES[path.suffix],
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     @app.get("/api/health")
     def health():

@@ -138,7 +138,8 @@ def add_documents(paths: list[str | Path], settings: Settings | None = None, pro
             ingested = IngestResult(
                 documents=keep + [d for d, _, _ in new_docs.values()],
                 chunks=[c for c in chunks if c.doc in kept] + [c for _, cs, _ in new_docs.values() for c in cs],
-                skipped=report.skipped, warnings=report.warnings)
+                skipped=report.skipped, warnings=report.warnings,
+                sources={doc: path for doc, (_, _, path) in new_docs.items()})
             report.build = write_version(settings.kb_path, ingested, settings, progress)
             if copy_to_corpus:
                 for document, _, path in new_docs.values():

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -288,6 +289,13 @@ def test_serve_keeps_answering_during_an_add_and_picks_up_the_new_version(small_
         with urllib.request.urlopen(base + "/sparql?" + urllib.parse.urlencode(
                 {"query": 'ASK { ?r skos:prefLabel "Child Q" }'}), timeout=30) as r:
             assert json.loads(r.read())["boolean"] is True
+        # The added report downloads as it was read; an unknown document is a plain 404.
+        with urllib.request.urlopen(f"{base}/documents/child-q.md/original", timeout=30) as r:
+            assert r.read() == REVIEW_V1.encode("utf-8")
+            assert 'filename="child-q.md"' in r.headers["content-disposition"]
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(f"{base}/documents/no-such.pdf/original", timeout=30)
+        assert missing.value.code == 404 and b"no such document" in missing.value.read()
 
 
 def test_northshire_report_adds_into_the_barnet_knowledge_base(small_kb):
@@ -339,3 +347,26 @@ def test_add_to_a_missing_knowledge_base_creates_nothing_and_a_missing_file_is_r
     assert not missing.exists()
     proc = run_kg("add", str(tmp_path / "nowhere.pdf"), "--kb", small_kb.kb, "--no-copy")
     assert proc.returncode == 1 and proc.stderr.count("nowhere.pdf") == 1
+
+
+def test_originals_are_kept_as_read_and_go_once_no_kept_version_needs_them(small_kb, tmp_path):
+    from kg.kb import ORIGINALS
+    from kg.update import add_documents, remove_documents
+
+    kb = KnowledgeBase(small_kb.kb)
+    assert kb.original(SMALL[0]).read_bytes() == (CORPUS / SMALL[0]).read_bytes()
+    assert kb.original(SMALL[0]).parent.name == ORIGINALS  # kept with the knowledge base, not the corpus folder
+    kb.close()
+    new = tmp_path / "child-q.md"
+    new.write_text(REVIEW_V1, encoding="utf-8")
+    add_documents([new], small_kb)
+    first = KnowledgeBase(small_kb.kb).original("child-q.md")
+    assert first.read_text(encoding="utf-8") == REVIEW_V1
+    new.write_text(REVIEW_V2, encoding="utf-8")
+    add_documents([new], small_kb)  # replaced: the new file is what downloads now
+    assert KnowledgeBase(small_kb.kb).original("child-q.md").read_text(encoding="utf-8") == REVIEW_V2
+    assert first.exists()  # the previous version a server may still be reading keeps its original
+    remove_documents([SMALL[1]], small_kb)
+    remove_documents(["child-q.md"], small_kb)
+    assert not first.exists()  # no kept version lists the first file any more
+    assert KnowledgeBase(small_kb.kb).original("child-q.md") is None

@@ -79,5 +79,17 @@ def neighbourhood(graph: nx.Graph, node: str, radius: int = 1, max_nodes: int = 
     if node not in graph:
         return nx.Graph()
     distances = nx.single_source_shortest_path_length(graph, node, cutoff=radius)
-    kept = sorted(distances, key=lambda n: (distances[n], graph.nodes[n].get("kind", ""), str(n)))[:max_nodes]
+    kept: list[str] = []
+    for step in range(radius + 1):
+        # Within a step, kinds take turns (best-connected first), so a cut-off ring still shows every kind:
+        # two steps from a review reach its actions' owners as well as its themes' other actions.
+        by_kind: dict[str, list[str]] = {}
+        for other in sorted((n for n, d in distances.items() if d == step),
+                            key=lambda n: (-graph.degree(n), str(n))):
+            by_kind.setdefault(graph.nodes[other].get("kind", ""), []).append(other)
+        queues = [by_kind[k] for k in sorted(by_kind)]
+        while any(queues) and len(kept) < max_nodes:
+            for queue in queues:
+                if queue and len(kept) < max_nodes:
+                    kept.append(queue.pop(0))
     return graph.subgraph(kept).copy()

@@ -24,6 +24,7 @@ class IngestResult:
     chunks: list[Chunk] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    sources: dict[str, Path] = field(default_factory=dict)  # doc id -> the file it was read from (kept as the original)
 
 
 def file_sha256(path: Path) -> str:
@@ -105,6 +106,7 @@ def ingest_corpus(corpus_dir: str | Path, settings: Settings | None = None,
             result.skipped.append(SkippedFile(doc_id, exc.reason))
             continue
         result.documents.append(document)
+        result.sources[doc_id] = path
         result.chunks.extend(chunks)
         result.warnings.extend(document.warnings)
     listed = set(manifest) - {d.doc for d in result.documents} - {s.path for s in result.skipped}

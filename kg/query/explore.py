@@ -20,7 +20,7 @@ from kg.graph.analytics import connected_partners, findings_network, neighbourho
 
 __all__ = ["ThemeSummary", "theme_summary", "ThemeReviewMatrix", "theme_review_matrix", "recurring_themes",
            "theme_gaps", "ThemeProfile", "theme_profile", "findings_network", "neighbourhood", "theme_cooccurrence",
-           "connected_partners", "is_action_taken", "ThemesByYear", "themes_by_year"]
+           "connected_partners", "is_action_taken", "ThemesByYear", "themes_by_year", "ReviewProfile", "review_profile"]
 
 
 def is_action_taken(action: ActionFinding) -> bool:
@@ -220,3 +220,57 @@ def theme_profile(findings: Findings, theme_id: str) -> ThemeProfile | None:
             seen.add(span)
             passages.append(mention)
     return ThemeProfile(theme, raised, actions, passages)
+
+
+@dataclass
+class ReviewProfile:
+    """One review's page: what it is, the themes it raised, what it recommended and what was done after it."""
+
+    review: ReviewFinding
+    type_label: str = ""
+    partnership: str = ""  # the partnership's label
+    themes: list[tuple[Theme, list[Evidence]]] = field(default_factory=list)
+    recommendations: list[OwnedAction] = field(default_factory=list)
+    actions_taken: list[OwnedAction] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)  # ids of the documents that speak of it, most mentions first
+
+
+def review_profile(findings: Findings, review_id: str) -> ReviewProfile | None:
+    """A review's facts, themes, recommendations and actions taken (each with owners), and its documents.
+
+    Returns:
+        The profile, or None when no review has this id. Themes in scheme order of strength (most evidence
+        first); recommendations in their numbered order; actions by confidence.
+    """
+    review = next((r for r in findings.reviews if r.id == review_id), None)
+    if review is None:
+        return None
+    orgs = {o.id: o.label for o in findings.organisations}
+    themes = {t.id: t for t in findings.themes}
+    reviews = {r.id: r.label for r in findings.reviews}
+    types = {t.id: t.label for t in load_scheme().review_types}
+    raised = [(themes[link.theme], link.evidence) for link in findings.review_themes
+              if link.review == review_id and link.theme in themes]
+    raised.sort(key=lambda te: (-len(te[1]), te[0].label.lower()))
+    recommendations, taken = [], []
+    mentions: Counter = Counter(e.doc for e in review.evidence)
+    for action in findings.actions:
+        if review_id not in action.reviews:
+            continue
+        owned = OwnedAction(action, [orgs.get(o, o) for o in action.organisations],
+                            [reviews.get(r, r) for r in action.reviews])
+        (taken if is_action_taken(action) else recommendations).append(owned)
+        mentions[action.evidence.doc] += 1
+    for _, evidence in raised:
+        mentions.update(e.doc for e in evidence)
+    recommendations.sort(key=lambda a: (_number_order(a.action.number), a.action.evidence.doc,
+                                        a.action.evidence.start))
+    taken.sort(key=lambda a: (-a.action.confidence, a.action.evidence.doc, a.action.evidence.start))
+    return ReviewProfile(review, types.get(review.type or "", ""), orgs.get(review.partnership or "", ""),
+                         raised, recommendations, taken, [doc for doc, _ in mentions.most_common()])
+
+
+def _number_order(number: str | None) -> tuple:
+    """Recommendation numbers in reading order: "2" before "10", "R2" before "R10", unnumbered last."""
+    digits = "".join(ch for ch in (number or "") if ch.isdigit())
+    return (number is None, int(digits) if digits else 0, number or "")

@@ -1,8 +1,8 @@
-"""The Gradio UI: Ask, Themes, Graph, SPARQL and Documents pages over one knowledge base.
+"""The Gradio UI: Ask, Themes, Reviews, Graph, SPARQL and Documents pages over one knowledge base.
 
 `build_ui(settings)` lays the pages out and wires each control to a handler in
 kg/ui/handlers.py; `kg.server.create_app` mounts the result at `/`, next to the
-SPARQL endpoint. Named API endpoints (for `gradio_client`): ask, theme, graph,
+SPARQL endpoint. Named API endpoints (for `gradio_client`): ask, theme, review, graph,
 document, run_sparql.
 """
 
@@ -12,9 +12,11 @@ import gradio as gr
 
 from kg.config import Settings
 from kg.query.sparql import SparqlService
-from kg.ui.handlers import DOCUMENT_COLUMNS, GRAPH_COLUMNS, THEME_COLUMNS, Handlers
+from kg.ui.handlers import DOCUMENT_COLUMNS, GRAPH_COLUMNS, LINK_TARGETS, THEME_COLUMNS, Handlers
 from kg.ui.render import INTRO_HTML
 from kg.ui.style import LINKS_JS, REVEAL_HEADING_JS, SCROLL_TO_PASSAGE_JS, STYLE_TAG
+from kg.ui.uploads import UPLOAD_TYPES
+from kg.ui.visuals import GRAPH_JS
 
 EXAMPLE_QUESTIONS = [
     "Where does information sharing appear and how was it acted on?",
@@ -24,11 +26,17 @@ EXAMPLE_QUESTIONS = [
     "Which themes recur across reviews?",
 ]
 
-THEMES_INTRO = ("Which reviews raised which learning themes, and whether anything was done about them. Themes in "
-                "**red** (and tinted rows) were raised by a review but have **no recorded action**. Choose a theme, "
-                "or click a row, to see its reviews, actions and owners, and the passages that speak of it.")
+THEMES_INTRO = ("Which reviews raised which learning themes, and whether anything was done about them. Click a "
+                "coloured cell to read its passages. Themes marked **⚠ no action** (and tinted rows) were raised "
+                "by a review but have **no recorded action**. Choose a theme, or click a row, to see its reviews, "
+                "actions and owners, and the passages that speak of it.")
+REVIEWS_INTRO = ("One page per case review: its type, year, status and partnership, the themes it raised, what it "
+                 "recommended and what was done after it (with owners), and the documents that speak of it.")
 GRAPH_INTRO = ("How a theme, review, organisation or action connects to the rest: reviews raise themes; actions "
-               "respond to reviews, address themes and are owned by organisations.")
+               "respond to reviews, address themes and are owned by organisations. Drag to pan, scroll to zoom, "
+               "click a node to open it; the table under the picture lists the same entities.")
+DOCUMENTS_INTRO = ("The reports in the knowledge base, newest first. Click a row (or choose a title) to read one, "
+                   "search inside it, or download the original file.")
 SPARQL_INTRO = ("Read-only SPARQL 1.1 over the knowledge graph, with the same time and row limits as the endpoint. "
                 "Pick an example or write your own. Tools can query **`/sparql`** on this server (SPARQL 1.1 "
                 "Protocol: `GET /sparql?query=…` or `POST`, results as JSON, CSV, TSV or XML by `Accept` header); "
@@ -69,7 +77,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         header = gr.HTML(STYLE_TAG + first[0], apply_default_css=False, elem_id="kg-header")
         with gr.Tabs(selected="ask") as tabs:
             with gr.Tab("Ask", id="ask", elem_id="kg-tab-ask"):
-                with gr.Row():
+                with gr.Row(elem_id="kg-question-row"):
                     question = gr.Textbox(label="Your question", lines=1, max_lines=4, scale=6, autofocus=True,
                                           placeholder="e.g. Where does information sharing appear and how was "
                                                       "it acted on?", elem_id="kg-question")
@@ -88,8 +96,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                     documents = gr.Dropdown(first[8].get("choices", []), value=[], multiselect=True,
                                             label="Only these documents", allow_custom_value=True,
                                             elem_id="kg-filter-docs")
-                examples_row = gr.Row()  # filled below, once the answer panels exist
-                with gr.Row():
+                with gr.Row(elem_id="kg-answer-row"):
                     with gr.Column(scale=5):
                         answer = gr.HTML(INTRO_HTML, js_on_load=LINKS_JS, apply_default_css=False,
                                          elem_id="kg-answer")
@@ -101,16 +108,23 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                     with gr.Column(scale=4):
                         evidence = gr.HTML(first[1], js_on_load=LINKS_JS, apply_default_css=False,
                                            elem_id="kg-evidence")
-                with examples_row:
+                with gr.Row(elem_id="kg-examples-row"):  # after the answer, so a phone shows the answer first
                     gr.Examples(EXAMPLE_QUESTIONS, inputs=question, outputs=[answer, evidence], fn=answer_example,
                                 run_on_click=True, cache_examples=False, label="Example questions",
                                 api_visibility="private", elem_id="kg-examples")  # API clients use /ask
 
             with gr.Tab("Themes", id="themes", elem_id="kg-tab-themes"):
                 gr.Markdown(THEMES_INTRO)
-                heatmap = gr.Image(first[2], type="filepath", label="Themes × reviews", interactive=False,
-                                   buttons=["download", "fullscreen"], elem_id="kg-heatmap",
-                                   alt_text="Heatmap of learning themes against the case reviews that raised them")
+                with gr.Tabs():
+                    with gr.Tab("Themes × reviews"):
+                        heatmap = gr.HTML(first[2], apply_default_css=False, js_on_load=LINKS_JS,
+                                          elem_id="kg-heatmap")
+                    with gr.Tab("Themes × years"):
+                        theme_years = gr.HTML(first[9], apply_default_css=False, js_on_load=LINKS_JS,
+                                              elem_id="kg-theme-years")
+                heatmap_png = gr.DownloadButton("Download the heatmap as a picture (PNG)", first[16], size="sm",
+                                                elem_id="kg-heatmap-png")
+                cell_detail = gr.HTML(apply_default_css=False, js_on_load=LINKS_JS, elem_id="kg-cell-detail")
                 with gr.Row():
                     with gr.Column(scale=5):
                         theme_table = gr.Dataframe(first[3], headers=THEME_COLUMNS, interactive=False,
@@ -119,15 +133,20 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                                    elem_id="kg-theme-table", elem_classes="kg-table")
                         theme_csv = gr.DownloadButton("Download the theme table (CSV)", first[4], size="sm",
                                                       elem_id="kg-theme-csv")
-                        theme_years = gr.Dataframe(first[9], interactive=False, wrap=True, max_height=420,
-                                                   label="Themes by year: passages in each year's documents",
-                                                   elem_id="kg-theme-years", elem_classes="kg-table")
                     with gr.Column(scale=5):
                         theme_choice = gr.Dropdown(first[5].get("choices", []), value=None, label="Theme",
                                                    allow_custom_value=True,  # checked by the handler
                                                    elem_id="kg-theme-choice")
                         theme_detail = gr.HTML(handlers.theme_detail(None), apply_default_css=False,
                                                js_on_load=LINKS_JS + REVEAL_HEADING_JS, elem_id="kg-theme-detail")
+
+            with gr.Tab("Reviews", id="reviews", elem_id="kg-tab-reviews"):
+                gr.Markdown(REVIEWS_INTRO)
+                review_choice = gr.Dropdown(first[11].get("choices", []), value=None, label="Review",
+                                            allow_custom_value=True,  # checked by the handler
+                                            elem_id="kg-review-choice")
+                review_page = gr.HTML(handlers.review_page(None), apply_default_css=False,
+                                      js_on_load=LINKS_JS + REVEAL_HEADING_JS, elem_id="kg-review-page")
 
             with gr.Tab("Graph", id="graph", elem_id="kg-tab-graph"):
                 gr.Markdown(GRAPH_INTRO)
@@ -136,13 +155,12 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                          allow_custom_value=True,  # checked by the handler
                                          elem_id="kg-entity")
                     radius = gr.Radio([1, 2], value=1, label="Steps out", scale=1, elem_id="kg-radius")
-                graph_note = gr.HTML(apply_default_css=False, elem_id="kg-graph-note")
-                graph_image = gr.Image(type="filepath", label="Neighbourhood", interactive=False,
-                                       buttons=["download", "fullscreen"], elem_id="kg-graph-image")
-                graph_table = gr.Dataframe(headers=GRAPH_COLUMNS, interactive=False, label="Connected entities",
+                graph_note = gr.HTML(first[15], apply_default_css=False, elem_id="kg-graph-note")
+                graph_view = gr.HTML(first[12], apply_default_css=False, js_on_load=GRAPH_JS, elem_id="kg-graph-view")
+                graph_table = gr.Dataframe(first[13], headers=GRAPH_COLUMNS, interactive=False, label="Connected entities",
                                            wrap=True, column_widths=["14%", "70%", "16%"], elem_id="kg-graph-table",
                                            elem_classes="kg-table")
-                graph_ids = gr.State([])
+                graph_ids = gr.State(first[14])
 
             with gr.Tab("SPARQL", id="sparql", elem_id="kg-tab-sparql"):
                 gr.Markdown(SPARQL_INTRO)
@@ -159,15 +177,39 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
                                        elem_id="kg-sparql-results", elem_classes="kg-table")
 
             with gr.Tab("Documents", id="documents", elem_id="kg-tab-documents", render_children=True):
+                gr.Markdown(DOCUMENTS_INTRO)
                 docs_table = gr.Dataframe(first[7], headers=DOCUMENT_COLUMNS, interactive=False, wrap=True,
                                           label="The corpus (click a row to read it)", elem_id="kg-documents",
-                                          column_widths=["28%", "9%", "18%", "9%", "7%", "9%", "9%", "11%"],
+                                          column_widths=["34%", "10%", "20%", "11%", "8%", "9%", "8%"],
                                           elem_classes="kg-table")
-                doc_choice = gr.Dropdown(first[8].get("choices", []), value=None, label="Document",
-                                         allow_custom_value=True,  # checked by the handler
-                                         elem_id="kg-document-choice")
+                doc_ids = gr.State(first[10])
+                with gr.Row():
+                    doc_choice = gr.Dropdown(first[8].get("choices", []), value=None, label="Document", scale=3,
+                                             allow_custom_value=True,  # checked by the handler
+                                             elem_id="kg-document-choice")
+                    doc_find = gr.Textbox(label="Find in this document", placeholder="words to find", scale=2,
+                                          elem_id="kg-document-find")
                 viewer = gr.HTML(handlers.document(None), js_on_load=SCROLL_TO_PASSAGE_JS, apply_default_css=False,
                                  elem_id="kg-document")
+                with gr.Accordion("Add or remove documents", open=False, elem_id="kg-manage"):
+                    gr.HTML(handlers.write_notice(), apply_default_css=False, elem_id="kg-write-notice")
+                    uploaded = gr.File(label="Reports to add (PDF, Word, HTML or text)", file_count="multiple",
+                                       file_types=UPLOAD_TYPES, elem_id="kg-upload")
+                    with gr.Row():
+                        new_title = gr.Textbox(label="Title (one file)", elem_id="kg-upload-title")
+                        new_date = gr.Textbox(label="Date (one file)", placeholder="e.g. 2024-03-31",
+                                              elem_id="kg-upload-date")
+                        new_publisher = gr.Textbox(label="Publisher (one file)", elem_id="kg-upload-publisher")
+                    token = gr.Textbox(label="Access token (this server is shared)", type="password",
+                                       visible=handlers.writes_need_token(), elem_id="kg-token")
+                    add_button = gr.Button("Add to the knowledge base", variant="primary", elem_id="kg-add")
+                    with gr.Row(equal_height=True):
+                        remove_choice = gr.Dropdown(first[8].get("choices", []), value=None, scale=3,
+                                                    label="Document to remove", allow_custom_value=True,
+                                                    elem_id="kg-remove-choice")
+                        remove_button = gr.Button("Remove this document", variant="stop", scale=1,
+                                                  elem_id="kg-remove")
+                    change_status = gr.HTML(apply_default_css=False, elem_id="kg-change-status")
 
         # Asking.
         filters = [date_from, date_to, review_types, publisher, documents]
@@ -179,15 +221,20 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         api_ask.click(handlers.ask, question, [answer, evidence], api_name="ask")
 
         # Citations, evidence cards and chips open what they point at, wherever they are.
-        link_outputs = [tabs, theme_choice, theme_detail, entity, graph_image, graph_table, graph_ids, graph_note,
-                        doc_choice, viewer]
-        for panel in (answer, evidence, theme_detail):
+        targets = dict(tabs=tabs, theme_choice=theme_choice, theme_detail=theme_detail, entity=entity,
+                       graph_view=graph_view, graph_table=graph_table, graph_ids=graph_ids, graph_note=graph_note,
+                       doc_choice=doc_choice, viewer=viewer, review_choice=review_choice, review_page=review_page,
+                       cell_detail=cell_detail)
+        link_outputs = [targets[name] for name in LINK_TARGETS]
+        for panel in (answer, evidence, theme_detail, review_page, heatmap, theme_years, cell_detail, graph_view):
             panel.select(handlers.open_link, radius, link_outputs, api_visibility="private")
 
         theme_choice.input(handlers.theme_detail, theme_choice, theme_detail, api_name="theme")
         theme_table.select(handlers.theme_from_table, None, [theme_choice, theme_detail], api_visibility="private")
 
-        graph_outputs = [graph_image, graph_table, graph_ids, graph_note]
+        review_choice.input(handlers.review_page, review_choice, review_page, api_name="review")
+
+        graph_outputs = [graph_view, graph_table, graph_ids, graph_note]
         entity.input(handlers.graph, [entity, radius], graph_outputs, api_name="graph")
         radius.input(handlers.graph, [entity, radius], graph_outputs, api_visibility="private")
         graph_table.select(handlers.graph_from_table, [graph_ids, radius], [entity, *graph_outputs],
@@ -197,11 +244,25 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         run.click(handlers.run_sparql, query, [status, results, download], api_name="run_sparql")
 
         doc_choice.input(handlers.document, doc_choice, viewer, api_name="document")
-        docs_table.select(handlers.document_from_table, None, [doc_choice, viewer], api_visibility="private")
+        doc_choice.input(lambda: "", None, doc_find, api_visibility="private")
+        docs_table.select(handlers.document_from_table, doc_ids, [doc_choice, viewer, doc_find],
+                          api_visibility="private")
+        doc_find.submit(handlers.find_in_document, [doc_choice, doc_find], viewer, api_visibility="private")
+
+        # Adding and removing documents, then showing the new version everywhere.
+        page_outputs = [header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity, docs_table,
+                        doc_choice, theme_years, doc_ids, review_choice, graph_view, graph_table, graph_ids,
+                        graph_note, heatmap_png]
+        add_button.click(handlers.add_files, [uploaded, new_title, new_date, new_publisher, token],
+                         [change_status, uploaded],
+                         api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
+            .then(handlers.removable, None, remove_choice, api_visibility="private")
+        remove_button.click(handlers.remove_file, [remove_choice, token], change_status,
+                            api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
+            .then(handlers.removable, None, remove_choice, api_visibility="private")
 
         # A page opened after `kg build` / `kg add` shows the new version.
-        demo.load(load_page, None, [header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity,
-                                    docs_table, doc_choice, theme_years], api_visibility="private")
+        demo.load(load_page, None, page_outputs, api_visibility="private")
     demo.downloads = handlers.downloads  # the server removes them when it stops
     return demo
 

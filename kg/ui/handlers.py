@@ -13,29 +13,35 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from kg.config import Settings
+from kg.config import LOOPBACK_HOSTS, Settings
 from kg.errors import KgError
 from kg.query.answer_export import answer_markdown, write_answer_docx
 from kg.query.ask import Answer, open_asker
-from kg.query.explore import theme_profile
+from kg.query.explore import review_profile, theme_profile
 from kg.query.search import SearchFilters, review_types
 from kg.query.sparql import SparqlService, example_queries, table_rows, to_csv, truncation_note
 from kg.ui.downloads import DownloadFolder
-from kg.ui import render
+from kg.ui import render, uploads
 from kg.ui.live import KIND_TITLES, LiveKnowledgeBase, Views
+from kg.ui.visuals import GridColumn, graph_view_html, grid_html
 
 log = logging.getLogger("kg.ui")
 MAX_THEME_PASSAGES = 6
 MAX_SHOWN_ROWS = 1000  # a browser table of 10,000 rows is slow to draw; the CSV download carries every row
-NODE_PREFIX = {"theme": "theme:", "review": "review:", "organisation": "org:", "action": "action:"}
+NODE_PREFIX = {"organisation": "org:", "action": "action:"}  # themes and reviews open their own pages
 THEME_COLUMNS = ["Theme", "Reviews", "Passages", "Actions", "Status"]
-DOCUMENT_COLUMNS = ["Title", "Date", "Body", "Kind", "Words", "Passages", "Sections", "File"]
+DOCUMENT_COLUMNS = ["Title", "Date", "Publisher", "Kind", "Words", "Passages", "Sections"]
 GRAPH_COLUMNS = ["Type", "Name", "Connection"]
+MAX_CELL_PASSAGES = 8
+GRID_MAX_REVIEWS = 60  # columns of the themes × reviews grid; the theme CSV and SPARQL hold every review
+OVERVIEW_MAX_NODES = 150  # the Graph page's first picture: themes and reviews, while they stay readable
+# What a click on a link (citation, chip, grid cell, graph node) may change, in the order `open_link` returns them.
+LINK_TARGETS = ("tabs", "theme_choice", "theme_detail", "entity", "graph_view", "graph_table", "graph_ids",
+                "graph_note", "doc_choice", "viewer", "review_choice", "review_page", "cell_detail")
 
 
 def _failure(exc: Exception) -> str:
@@ -103,8 +109,10 @@ class Handlers:
     def header(self, views: Views) -> str:
         f = views.findings
         orgs = sum(1 for o in f.organisations if o.mentions)
-        stats = (f"{len(views.documents)} documents · {len(f.reviews)} case reviews · {len(views.summaries)} themes"
-                 f" · {len(f.actions)} actions · {orgs} organisations · knowledge base version {views.version}")
+        counts = ((len(views.documents), "document"), (len(f.reviews), "case review"), (len(views.summaries), "theme"),
+                  (len(f.actions), "action"), (orgs, "organisation"))
+        stats = " · ".join(f"{n:,} {name}{'s' if n != 1 else ''}" for n, name in counts) + \
+            f" · knowledge base version {views.version}"
         return (f'<div class="kg-header"><h1>kg</h1><span class="kg-sub">Learning from safeguarding case reviews: ask '
                 f"a question, follow each answer to the passage that supports it.</span></div>"
                 f'<div class="kg-stats">{render.esc(stats)}</div>')
@@ -127,17 +135,34 @@ class Handlers:
         return frame.style.apply(
             lambda row: ["background-color: #fee2e2; color: #7f1d1d" if gaps[row.name] else "" for _ in row], axis=1)
 
-    @staticmethod
-    def theme_years_table(views: Views) -> pd.DataFrame:
-        """Passages per theme in each year's documents (themes most spoken of first): what changed over time."""
+    def document_table(self, views: Views) -> pd.DataFrame:
+        """Documents by title (newest first); a row click finds its id by position in `views.documents`."""
+        return pd.DataFrame([[d.title, d.date or "undated", d.body or "", d.kind or "", d.words, d.chunks, d.sections]
+                             for d in views.documents], columns=DOCUMENT_COLUMNS)
+
+    def theme_grid(self, views: Views) -> str:
+        """Themes × reviews as an HTML heatmap (a click on a cell shows the passages)."""
+        from kg.ui.live import heatmap_matrix
+
+        matrix = heatmap_matrix(views.matrix, most=GRID_MAX_REVIEWS)
+        gaps = views.gaps
+        shown = (f" (the {len(matrix.reviews)} reviews that raised the most themes of {len(views.matrix.reviews)})"
+                 if len(matrix.reviews) < len(views.matrix.reviews) else "")
+        return grid_html(f"Learning themes × case reviews{shown}: passages linking each review to each theme",
+                         [(t, label, t in gaps) for t, label in matrix.themes],
+                         [GridColumn(r, label, f"({year})" if year else "") for r, label, year in matrix.reviews],
+                         matrix.counts, lambda t, r: render.open_link("cell", theme=t, review=r))
+
+    def years_grid(self, views: Views) -> str:
+        """Themes × years: passages about each theme in each year's documents."""
         labels = {t.id: t.label for t in views.findings.themes}
         ordered = sorted(views.years.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], "")))
-        return pd.DataFrame([[labels.get(t, t), *(counts[y] for y in views.years.years)] for t, counts in ordered],
-                            columns=["Theme", *views.years.years])
-
-    def document_table(self, views: Views) -> pd.DataFrame:
-        return pd.DataFrame([[d.title, d.date or "undated", d.body or "", d.kind or "", d.words, d.chunks, d.sections,
-                              d.doc] for d in views.documents], columns=DOCUMENT_COLUMNS)
+        gaps = views.gaps
+        return grid_html("Learning themes × years: passages about each theme in each year's documents",
+                         [(t, labels.get(t, t), t in gaps) for t, _ in ordered],
+                         [GridColumn(y, y) for y in views.years.years],
+                         [[counts[y] for y in views.years.years] for _, counts in ordered],
+                         lambda t, y: render.open_link("cell", theme=t, year=y))
 
     def first_page(self, wait: float = 2.0):
         """What the page is built with: the views when they are ready within `wait` seconds, else a
@@ -150,25 +175,35 @@ class Handlers:
             return self.load_page()
         notice = ('<div class="kg-header"><h1>kg</h1><span class="kg-sub">Opening the knowledge base: '
                   "this page fills in when it is ready.</span></div>")
-        return (notice, "", None, None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                gr.update(choices=[]), None)
+        return (notice, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
+                gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
 
     def load_page(self):
         """Everything a fresh page shows, from the live version.
 
-        Returns: header, start-page overview (in the evidence panel), heatmap, theme table, theme CSV,
-        theme choices, entity choices, document table, document choices, themes-by-year table.
+        Returns: header, start-page overview (in the evidence panel), heatmap grid, theme table, theme CSV,
+        theme choices, entity choices, document table, document choices, themes-by-year grid, document ids
+        (in table order), review choices, graph overview (view, table, node ids, note), heatmap picture.
         """
         try:
             views = self.live.views()
         except Exception as exc:  # noqa: BLE001
             message = render.message_html(_failure(exc), error=True)
-            return (message, "", None, None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                    gr.update(choices=[]), None)
-        return (self.header(views), self.welcome(views), str(views.heatmap), self.theme_table(views),
+            return (message, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
+                    gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
+        return (self.header(views), self.welcome(views), self.theme_grid(views), self.theme_table(views),
                 str(views.theme_csv), gr.update(choices=views.theme_choices()),
                 gr.update(choices=views.entity_choices()), self.document_table(views),
-                gr.update(choices=views.document_choices()), self.theme_years_table(views))
+                gr.update(choices=views.document_choices()), self.years_grid(views),
+                [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
+                *self.graph(None), str(views.heatmap))
+
+    def removable(self):
+        """The remove drop-down's choices after a change."""
+        try:
+            return gr.update(choices=self.live.views().document_choices(), value=None)
+        except Exception:  # noqa: BLE001 - the status line already says what happened
+            return gr.skip()
 
     # ---- ask ---------------------------------------------------------------------------------------
 
@@ -289,20 +324,45 @@ class Handlers:
 
     # ---- graph -------------------------------------------------------------------------------------
 
-    @_guarded(lambda message: (None, pd.DataFrame(columns=GRAPH_COLUMNS), [], render.message_html(message, True)))
+    @staticmethod
+    def overview_graph(views: Views):
+        """The themes and the reviews that raised them (nothing when there are too many to read)."""
+        keep = [n for n, d in views.network.nodes(data=True) if d.get("kind") in ("theme", "review")]
+        sub = views.network.subgraph(keep)
+        sub = sub.subgraph([n for n in sub if sub.degree(n)])
+        return sub if 0 < len(sub) <= OVERVIEW_MAX_NODES else None
+
+    def graph_overview(self, views: Views) -> tuple:
+        """The Graph page before an entity is chosen: the themes and the reviews that raised them, drawn and
+        listed (review rows say how many themes each raised, theme rows how many reviews raised them)."""
+        sub = self.overview_graph(views)
+        if sub is None:
+            return "", pd.DataFrame(columns=GRAPH_COLUMNS), []
+        ordered = sorted(sub.nodes, key=lambda n: (sub.nodes[n].get("kind") != "review",
+                                                   str(sub.nodes[n].get("label", n)).lower()))
+        rows = [[KIND_TITLES.get(sub.nodes[n].get("kind"), ""), sub.nodes[n].get("label", n),
+                 f"raised {sub.degree(n)} theme{'s' if sub.degree(n) != 1 else ''}" if n.startswith("review:") else
+                 f"raised by {sub.degree(n)} review{'s' if sub.degree(n) != 1 else ''}"] for n in ordered]
+        reviews = sum(1 for n in sub if n.startswith("review:"))
+        view = graph_view_html(sub, None, f"Overview: {len(sub) - reviews} learning themes and the {reviews} "
+                                          "reviews that raised them")
+        return view, pd.DataFrame(rows, columns=GRAPH_COLUMNS), ordered
+
+    @_guarded(lambda message: ("", pd.DataFrame(columns=GRAPH_COLUMNS), [], render.message_html(message, True)))
     def graph(self, node: str | None, radius: int | float | None = 1) -> tuple:
-        """An entity's neighbourhood: its picture, a table of its neighbours, their node ids (for row clicks).
+        """An entity's neighbourhood: the explorable graph, a table of its neighbours, their node ids (row clicks).
 
         Returns:
-            (picture path, neighbours table, node ids in table order, note HTML).
+            (graph view HTML, neighbours table, node ids in table order, note HTML).
         """
         views = self.live.views()
         radius = 2 if str(radius) == "2" else 1  # the page offers 1 or 2 steps; API callers get the same
         if not node or node not in views.network:
-            return (None, pd.DataFrame(columns=GRAPH_COLUMNS), [],
-                    render.message_html("Choose a theme, review, organisation or action to see what it is "
+            return (*self.graph_overview(views),
+                    render.message_html("The themes and the reviews that raised them. Choose a theme, review, "
+                                        "organisation or action (or click a node or a row) to see what it is "
                                         "connected to."))
-        picture, sub = views.network_picture(node, int(radius or 1))
+        sub = views.neighbourhood(node, radius)
         rows, ids = [], []
         for other in sorted(sub.nodes, key=lambda n: (n != node, sub.nodes[n].get("kind", ""),
                                                       str(sub.nodes[n].get("label", n)).lower())):
@@ -313,12 +373,11 @@ class Handlers:
             rows.append([KIND_TITLES.get(data.get("kind"), ""), data.get("label", other), relation])
             ids.append(other)
         centre = sub.nodes[node]
-        steps = int(radius or 1)
-        note = render.message_html(
-            f"{KIND_TITLES.get(centre.get('kind'), 'Entity')} “{centre.get('label', node)}”: {len(ids)} connected "
-            f"entit{'y' if len(ids) == 1 else 'ies'} within {steps} step{'s' if steps > 1 else ''}"
-            f"{' (the nearest 60 shown)' if len(sub) >= 60 else ''}. Click a row to centre the picture on it.")
-        return str(picture), pd.DataFrame(rows, columns=GRAPH_COLUMNS), ids, note
+        kind = KIND_TITLES.get(centre.get("kind"), "Entity")
+        summary = (f"{kind} “{centre.get('label', node)}”: {len(ids)} connected entit{'y' if len(ids) == 1 else 'ies'}"
+                   f" within {radius} step{'s' if radius > 1 else ''}{' (the nearest 60 shown)' if len(sub) >= 60 else ''}")
+        note = render.message_html(summary + ". Click a node or a row to move to it.")
+        return graph_view_html(sub, node, summary), pd.DataFrame(rows, columns=GRAPH_COLUMNS), ids, note
 
     def graph_from_table(self, ids: list[str], radius, evt: gr.SelectData) -> tuple:
         """A click on a neighbour row: centre the picture on that neighbour."""
@@ -326,58 +385,204 @@ class Handlers:
         node = ids[row] if ids and row is not None and 0 <= row < len(ids) else None
         return (gr.update(value=node), *self.graph(node, radius)) if node else (gr.skip(),) * 5
 
+    # ---- reviews -----------------------------------------------------------------------------------
+
+    @_guarded(lambda message: render.message_html(message, error=True))
+    def review_page(self, review_id: str | None) -> str:
+        """A review's page: type, year, status, partnership, themes, recommendations and actions with owners, and
+        the documents that speak of it with links to read and download them."""
+        if not review_id:
+            return render.message_html("Choose a review to see what it found, what it recommended and what was "
+                                       "done, with the documents to read or download.")
+        views = self.live.views()
+        profile = review_profile(views.findings, review_id)
+        if profile is None:
+            return render.message_html(f"No review {review_id!r} in the current knowledge base.", error=True)
+        r = profile.review
+        year = f"{r.year} ({r.year_basis})" if r.year and r.year_basis else (str(r.year) if r.year else "not stated")
+        facts = [("Type", profile.type_label or "not stated"), ("Year", year), ("Status", r.status or "not stated"),
+                 ("Partnership", profile.partnership), ("Area", r.area or ""),
+                 ("Taken forward as", r.taken_forward_as or ""), ("Also called", ", ".join(r.alt_labels))]
+        themes = []
+        for theme, evidence in profile.themes:
+            first = evidence[0] if evidence else None
+            line = f"“{render.esc(_clip(first.quote, 200))}”" if first else ""
+            themes.append((theme.id, theme.label, render.CitedLine(line, self._evidence_passage(views, first))))
+        recommendations = [self._action_line(views, a) for a in profile.recommendations]
+        actions = [self._action_line(views, a) for a in profile.actions_taken]
+        documents = []
+        for doc in profile.documents:
+            info = views.document_info(doc)
+            first = next((e for e in r.evidence if e.doc == doc), None)
+            documents.append(render.ReviewDocument(
+                doc, info.title if info else doc, info.date if info else None, self._evidence_passage(views, first),
+                self.original_url(views, doc)))
+        return render.review_page_html(r.label, facts, themes, recommendations, actions, documents, f"review:{r.id}")
+
+    def _action_line(self, views: Views, owned) -> render.CitedLine:
+        a = owned.action
+        details = [x for x in (", ".join(owned.owners) and f"owner: {', '.join(owned.owners)}",
+                               a.status and f"status: {a.status}", a.date and f"date: {a.date}",
+                               a.number and f"recommendation {a.number}") if x]
+        line = render.esc(a.text) + (f" <span class=kg-muted>({render.esc('; '.join(details))})</span>"
+                                     if details else "")
+        return render.CitedLine(line, self._evidence_passage(views, a.evidence))
+
+    @staticmethod
+    def original_url(views: Views, doc: str) -> str | None:
+        """Where the document's original file downloads from (the server's /documents route), when it was kept."""
+        import urllib.parse
+
+        if views.kb.original(doc, views.corpus) is None:
+            return None
+        return f"/documents/{urllib.parse.quote(doc)}/original"
+
+    # ---- grid cells --------------------------------------------------------------------------------
+
+    @_guarded(lambda message: render.message_html(message, error=True))
+    def cell_detail(self, theme_id: str, review_id: str | None = None, year: str | None = None) -> str:
+        """The passages behind one heatmap cell: where a review raises a theme, or a theme in one year's documents."""
+        views = self.live.views()
+        label = views.theme_label(theme_id)
+        if review_id is not None:
+            review = next((r for r in views.findings.reviews if r.id == review_id), None)
+            spans = [e for link in views.findings.review_themes if link.theme == theme_id and link.review == review_id
+                     for e in link.evidence]
+            title = f"Where {review.label if review else review_id} raises {label}"
+        else:
+            dates = {d.doc: (d.date or "")[:4] or "undated" for d in views.documents}
+            seen, spans = set(), []
+            for mention in sorted((m for m in views.findings.theme_mentions if m.theme == theme_id),
+                                  key=lambda m: -m.confidence):
+                key = (mention.evidence.doc, mention.evidence.start)
+                if dates.get(mention.evidence.doc) == year and key not in seen:
+                    seen.add(key)
+                    spans.append(mention.evidence)
+            title = f"{label} in the documents of {year}"
+        passages = [p for p in (self._evidence_passage(views, e) for e in spans[:MAX_CELL_PASSAGES]) if p]
+        more = f"; showing {len(passages)}" if len(spans) > len(passages) else ""
+        return render.evidence_html(passages, f"{title} ({len(spans)} passage{'s' if len(spans) != 1 else ''}{more})")
+
     # ---- documents ---------------------------------------------------------------------------------
 
     @_guarded(lambda message: render.message_html(message, error=True))
     def document(self, doc: str | None, passage: tuple[int, int] | None = None,
-                 quotes: list[tuple[int, int]] | None = None, label: str = "") -> str:
-        """The document viewer: the cleaned text, with a passage highlighted and scrolled to when given."""
+                 quotes: list[tuple[int, int]] | None = None, label: str = "", find: str = "") -> str:
+        """The document viewer: the cleaned text, with a passage highlighted and scrolled to when given, and the
+        matches of `find` marked (the first scrolled to)."""
         if not doc:
             return render.message_html("Choose a document, or open a passage from an answer or a theme.")
         views = self.live.views()
         document = views.document(doc)
         if document is None:
             return render.message_html(f"The document {doc!r} is not in the current knowledge base.", error=True)
+        if len(find or "") > 200:
+            return render.message_html("Search within a document for at most 200 characters.", error=True)
         return render.document_html(document.doc, document.title, document.text, document.sections,
                                     date=document.date, body=document.body, kind=document.kind,
                                     source=document.source, passage=passage, quotes=quotes or [], label=label,
-                                    nonce=next(self._nonce))
+                                    nonce=next(self._nonce), find=find or "",
+                                    original_url=self.original_url(views, doc))
 
-    def document_from_table(self, evt: gr.SelectData) -> tuple:
-        doc = (evt.row_value or [None])[-1]
-        return gr.update(value=doc), self.document(doc)
+    def find_in_document(self, doc: str | None, words: str | None) -> str:
+        return self.document(doc, find=words or "")
+
+    def document_from_table(self, ids: list[str], evt: gr.SelectData) -> tuple:
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        doc = ids[row] if ids and row is not None and 0 <= row < len(ids) else None
+        return gr.update(value=doc), self.document(doc), gr.update(value="")
+
+    # ---- adding and removing documents -------------------------------------------------------------
+
+    def add_files(self, files, title: str, date: str, publisher: str, token: str, progress=gr.Progress()) -> tuple:
+        """Add uploaded files to the knowledge base, as `kg add` does (same per-file errors).
+
+        Returns:
+            (status HTML, the file picker: emptied once the files are in, kept when nothing was done).
+        """
+        refusal = uploads.write_refusal(self.settings, token)
+        if refusal:
+            return render.message_html(refusal, error=True), gr.skip()
+        paths = [str(getattr(f, "name", f)) for f in (files or [])]
+        if not paths:
+            return render.message_html("Choose one or more files to add (PDF, Word, HTML or text).", error=True), \
+                gr.skip()
+        if len(paths) > 1 and any(x.strip() for x in (title or "", date or "", publisher or "")):
+            return render.message_html("Title, date and publisher describe one document: add one file with them, "
+                                       "or several files without them.", error=True), gr.skip()
+        try:
+            report = uploads.add_uploaded(self.settings, paths, title or "", date or "", publisher or "",
+                                          uploads.GradioProgress(progress))
+        except Exception as exc:  # noqa: BLE001 - the library's message says what to do
+            return render.message_html(_failure(exc) + " Nothing was changed.", error=True), gr.skip()
+        return render.lines_html(uploads.report_lines(report)), gr.update(value=None)
+
+    def remove_file(self, doc: str | None, token: str, progress=gr.Progress()) -> str:
+        """Remove one document from the knowledge base, as `kg remove` does."""
+        refusal = uploads.write_refusal(self.settings, token)
+        if refusal:
+            return render.message_html(refusal, error=True)
+        if not doc:
+            return render.message_html("Choose the document to remove.", error=True)
+        try:
+            report = uploads.remove_one(self.settings, doc, uploads.GradioProgress(progress))
+        except Exception as exc:  # noqa: BLE001
+            return render.message_html(_failure(exc), error=True)
+        return render.lines_html(uploads.report_lines(report))
+
+    def writes_need_token(self) -> bool:
+        return str(self.settings.host).strip().lower() not in LOOPBACK_HOSTS
+
+    def write_notice(self) -> str:
+        """Who may add documents here, said before anyone tries."""
+        if str(self.settings.host).strip().lower() in LOOPBACK_HOSTS:
+            return render.message_html("This server is reachable from this machine only: adding and removing "
+                                       "documents needs no access token.")
+        if not self.settings.access_token:
+            return render.message_html(uploads.write_refusal(self.settings, "") or "", error=True)
+        return render.message_html("This server is reachable from other machines: type its access token to add "
+                                   "or remove documents.")
 
     # ---- links (citations, cards, chips) -----------------------------------------------------------
 
     def open_link(self, radius, evt: gr.SelectData) -> tuple:
-        """Follow a click on a citation, evidence card or chip.
+        """Follow a click on a citation, evidence card, chip, grid cell or graph node.
 
-        A passage opens in the document viewer (highlighted, scrolled to); a theme opens on the Themes page;
-        a review, organisation or action is centred in the Graph page.
+        A passage opens in the document viewer (highlighted, scrolled to); a theme opens on the Themes page; a
+        review on its page; a grid cell shows its passages under the grid; an organisation or action (or any
+        node) is centred in the Graph page.
 
         Returns:
-            tabs, theme choice, theme detail, entity choice, picture, neighbours, neighbour ids, graph note,
-            document choice, document viewer.
+            one value per name in LINK_TARGETS (gr.skip() for what the click leaves alone).
         """
         link = render.parse_link(evt.value)
-        skip = (gr.skip(),) * 10
+        out: dict[str, object] = {}
         kind = link.get("kind")
         if kind == "passage":
             try:
                 span = (int(link["start"]), int(link["end"]))
                 quotes = [(int(s), int(e)) for s, e in link.get("quotes", [])]
             except (KeyError, TypeError, ValueError):
-                return skip
-            viewer = self.document(str(link.get("doc", "")), span, quotes, str(link.get("label", "")))
-            return (gr.Tabs(selected="documents"), *skip[1:8], gr.update(value=link.get("doc")), viewer)
-        if kind == "theme":
+                return (gr.skip(),) * len(LINK_TARGETS)
+            out.update(tabs=gr.Tabs(selected="documents"), doc_choice=gr.update(value=link.get("doc")),
+                       viewer=self.document(str(link.get("doc", "")), span, quotes, str(link.get("label", ""))))
+        elif kind == "theme":
             theme_id = str(link.get("id", ""))
-            return (gr.Tabs(selected="themes"), gr.update(value=theme_id), self.theme_detail(theme_id), *skip[3:])
-        if kind in NODE_PREFIX:
-            node = NODE_PREFIX[kind] + str(link.get("id", ""))
-            return (gr.Tabs(selected="graph"), *skip[1:3], gr.update(value=node), *self.graph(node, radius),
-                    *skip[8:])
-        return skip
+            out.update(tabs=gr.Tabs(selected="themes"), theme_choice=gr.update(value=theme_id),
+                       theme_detail=self.theme_detail(theme_id))
+        elif kind == "review":
+            review_id = str(link.get("id", ""))
+            out.update(tabs=gr.Tabs(selected="reviews"), review_choice=gr.update(value=review_id),
+                       review_page=self.review_page(review_id))
+        elif kind == "cell":
+            out.update(cell_detail=self.cell_detail(str(link.get("theme", "")),
+                                                    review_id=link.get("review"), year=link.get("year")))
+        elif kind in NODE_PREFIX or kind == "node":
+            node = str(link.get("id", "")) if kind == "node" else NODE_PREFIX[kind] + str(link.get("id", ""))
+            view, table, ids, note = self.graph(node, radius)
+            out.update(tabs=gr.Tabs(selected="graph"), entity=gr.update(value=node), graph_view=view,
+                       graph_table=table, graph_ids=ids, graph_note=note)
+        return tuple(out.get(name, gr.skip()) for name in LINK_TARGETS)
 
     # ---- SPARQL ------------------------------------------------------------------------------------
 

@@ -8,12 +8,10 @@ is computed once per version here, so every click answers from memory.
 from __future__ import annotations
 
 import csv
-import itertools
 import shutil
 import tempfile
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
@@ -26,7 +24,6 @@ from kg.query.explore import (ThemeReviewMatrix, ThemesByYear, ThemeSummary, fin
 from kg.ui import plots
 
 KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
-NETWORK_CACHE_SIZE = 64
 # Columns the heatmap draws at most: past this a picture is unreadable, and with the national picture's
 # thousands of reviews it would be gigapixels (minutes and GBs to draw) before the server could answer.
 HEATMAP_MAX_REVIEWS = 30
@@ -46,9 +43,7 @@ class Views:
     heatmap: Path
     theme_csv: Path
     years: ThemesByYear
-    _pictures: OrderedDict = field(default_factory=OrderedDict)
-    _numbers: itertools.count = field(default_factory=itertools.count)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    corpus: Path | None = None  # the corpus folder, where originals of older knowledge bases are found
 
     @property
     def version(self) -> str:
@@ -88,22 +83,14 @@ class Views:
     def document_choices(self) -> list[tuple[str, str]]:
         return [(f"{d.title} ({d.date or 'undated'})", d.doc) for d in self.documents]
 
-    def network_picture(self, node: str, radius: int) -> tuple[Path, nx.Graph]:
-        """The neighbourhood of a node and its picture (drawn once, then served from this version's folder)."""
-        key = (node, radius)
-        sub = neighbourhood(self.network, node, radius)
-        with self._lock:
-            if key in self._pictures:
-                self._pictures.move_to_end(key)
-                return self._pictures[key], sub
-        path = self.folder / f"network-{next(self._numbers)}.png"
-        plots.network_png(sub, node, path)
-        with self._lock:
-            self._pictures[key] = path
-            while len(self._pictures) > NETWORK_CACHE_SIZE:
-                _, old = self._pictures.popitem(last=False)
-                old.unlink(missing_ok=True)
-        return path, sub
+    def review_choices(self) -> list[tuple[str, str]]:
+        """(“label (type, year)”, id) of every review, by label, for a drop-down."""
+        return [(f"{r.label}{f' ({r.year})' if r.year else ''}", r.id)
+                for r in sorted(self.findings.reviews, key=lambda r: r.label.lower())]
+
+    def neighbourhood(self, node: str, radius: int) -> nx.Graph:
+        """The entities within `radius` steps of a node (the nearest 60 at most)."""
+        return neighbourhood(self.network, node, radius)
 
 
 def _short(text: str, limit: int) -> str:
@@ -184,4 +171,5 @@ class LiveKnowledgeBase:
         return Views(kb=kb, findings=findings, network=findings_network(findings), summaries=summaries,
                      matrix=matrix, documents=newest_first(kb.documents()), folder=folder,
                      heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"),
-                     years=themes_by_year(findings, {d.doc: d.date for d in kb.documents()}))
+                     years=themes_by_year(findings, {d.doc: d.date for d in kb.documents()}),
+                     corpus=Path(self.settings.corpus))

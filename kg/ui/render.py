@@ -25,6 +25,13 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+def lines_html(lines: Sequence[tuple[str, bool]]) -> str:
+    """Several messages, errors marked, in one status box (what an add or remove did, file by file)."""
+    error = any(e for _, e in lines)
+    items = "".join(f'<li{" class=kg-line-error" if e else ""}>{esc(text)}</li>' for text, e in lines)
+    return f'<div class="kg-message{" kg-error" if error else ""}" role="status"><ul class="kg-list">{items}</ul></div>'
+
+
 def message_html(text: str, error: bool = False) -> str:
     """A plain one-paragraph notice (an empty question, a refused query, nothing found)."""
     return f'<div class="kg-message{" kg-error" if error else ""}" role="status">{esc(text)}</div>'
@@ -217,14 +224,13 @@ def passage_card(passage: Passage, number: int | None = None) -> str:
     section = SECTION_SEPARATOR.join(passage.section)
     graph = " kg-graph" if passage.note == "graph fact" else ""
     return (
-        f'<article class="kg-card{graph}" tabindex="0" role="button" data-open="{passage_link(passage, label)}" '
-        f'aria-label="open {esc(label)} in its document">'
+        f'<div class="kg-card{graph}" tabindex="0" role="button" data-open="{passage_link(passage, label)}">'
         f'<div class="kg-card-head">{f"<span class=kg-card-num>{esc(label)}</span>" if label else ""}'
         f'<span class="kg-card-title" title="{esc(passage.title)}">{esc(short_title(passage.title, 90))}</span>'
         f'<span class="kg-card-meta">{esc(meta)}</span>'
-        f'<span class="kg-open" aria-hidden="true">open in document ↗</span></div>'
+        f'<span class="kg-open">open in document ↗</span></div>'
         f'{f"<div class=kg-card-section>{esc(section)}</div>" if section else ""}'
-        f'<div class="kg-card-text">{highlight(passage.text, passage.start, passage.quotes)}</div></article>')
+        f'<div class="kg-card-text">{highlight(passage.text, passage.start, passage.quotes)}</div></div>')
 
 
 def evidence_html(passages: Sequence[Passage], title: str = "Evidence") -> str:
@@ -307,18 +313,81 @@ def theme_profile_html(label: str, definition: str, alt_labels: Sequence[str], g
     return "".join(parts)
 
 
+# ---- reviews ---------------------------------------------------------------------------------------
+
+@dataclass
+class ReviewDocument:
+    """A document that speaks of a review: where to read it, and where its original file downloads from."""
+
+    doc: str
+    title: str
+    date: str | None
+    first: Passage | None  # the first passage that names the review
+    original_url: str | None
+
+
+def review_page_html(label: str, facts: Sequence[tuple[str, str]], themes: Sequence[tuple[str, str, CitedLine]],
+                     recommendations: Sequence[CitedLine], actions: Sequence[CitedLine],
+                     documents: Sequence[ReviewDocument], node: str) -> str:
+    """A review's page: its facts, the themes it raised, what it recommended and what was done, its documents.
+
+    Args:
+        label: the review's name.
+        facts: (name, value) rows such as ("Type", "Rapid Review"), ("Year", "2023 (published)").
+        themes: (theme id, theme label, the line citing where the review raises it).
+        recommendations, actions: one cited line each, owners included.
+        documents: the documents that speak of it, each with a link to read and to download.
+        node: the review's node in the graph view ("review:<id>").
+    """
+    counter = iter(range(1, 10_000))
+
+    def cite(line: CitedLine) -> str:
+        return line.html if line.passage is None else f"{line.html} {_citation_button(next(counter), line.passage)}"
+
+    rows = "".join(f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in facts if value)
+    parts = [f'<div class="kg-theme-head"><h2>{esc(label)}</h2><dl class="kg-facts">{rows}</dl>'
+             f'<button class="kg-chip kg-chip-review" data-open="{open_link("node", id=node)}">'
+             "Show its connections in the graph</button></div>"]
+    parts.append(f'<h3 class="kg-section-title">Themes it raised ({len(themes)})</h3>')
+    if themes:
+        items = "".join(f'<li><button class="kg-chip kg-chip-theme" data-open="{open_link("theme", id=theme_id)}">'
+                        f"{esc(theme_label)}</button> {cite(line)}</li>" for theme_id, theme_label, line in themes)
+        parts.append(f'<ul class="kg-list kg-theme-lines">{items}</ul>')
+    else:
+        parts.append('<div class="kg-muted">No learning theme is recorded for this review.</div>')
+    parts.append(f'<h3 class="kg-section-title">Recommendations ({len(recommendations)})</h3>')
+    parts.append(f'<ol class="kg-list">{"".join(f"<li>{cite(r)}</li>" for r in recommendations)}</ol>'
+                 if recommendations else '<div class="kg-muted">No recommendation of this review is recorded.</div>')
+    parts.append(f'<h3 class="kg-section-title">Actions taken after it ({len(actions)})</h3>')
+    parts.append(f'<ul class="kg-list">{"".join(f"<li>{cite(a)}</li>" for a in actions)}</ul>'
+                 if actions else '<div class="kg-muted">No action taken in response is recorded.</div>')
+    parts.append(f'<h3 class="kg-section-title">Documents that speak of it ({len(documents)})</h3>')
+    lines = []
+    for d in documents:
+        read = (f'<button class="kg-open" data-open="{passage_link(d.first, "")}">read where it is named</button>'
+                if d.first else "")
+        download = (f'<a class="kg-download" href="{esc(d.original_url)}" download>download the original</a>'
+                    if d.original_url else '<span class="kg-muted">original file not kept</span>')
+        lines.append(f"<li><b>{esc(d.title)}</b> <span class=kg-muted>({esc(_date_year(d.date))})</span> "
+                     f"{read} {download}</li>")
+    parts.append(f'<ul class="kg-list">{"".join(lines)}</ul>')
+    return f'<div class="kg-review-page">{"".join(parts)}</div>'
+
+
 # ---- documents -------------------------------------------------------------------------------------
 
 def _document_body(text: str, sections: Sequence[Section], passage: tuple[int, int] | None,
-                   quotes: Sequence[tuple[int, int]]) -> str:
-    """The document text escaped, headings bold, the passage in one <mark id=kg-passage>, its quotes marked inside."""
+                   quotes: Sequence[tuple[int, int]], finds: Sequence[tuple[int, int]] = ()) -> str:
+    """The document text escaped, headings bold, the passage in one <mark id=kg-passage>, its quotes marked inside,
+    and the matches of a search within the document marked (the first one scrolled to)."""
     headings = [(s.start, s.start + len(s.title)) for s in sections if text.startswith(s.title, s.start) and s.title]
     cuts = {0, len(text)}
     if passage:
         cuts |= {max(0, min(passage[0], len(text))), max(0, min(passage[1], len(text)))}
-    for s, e in [*headings, *quotes]:
+    for s, e in [*headings, *quotes, *finds]:
         cuts |= {max(0, min(s, len(text))), max(0, min(e, len(text)))}
     points = sorted(cuts)
+    first_find = finds[0][0] if finds else None
     out = []
     for s, e in zip(points, points[1:]):
         if passage and s == passage[0]:
@@ -327,7 +396,10 @@ def _document_body(text: str, sections: Sequence[Section], passage: tuple[int, i
         classes = []
         if any(hs <= s and e <= he for hs, he in headings):
             classes.append("kg-heading")
-        if passage and passage[0] <= s and e <= passage[1] and any(qs <= s and e <= qe for qs, qe in quotes):
+        if any(fs <= s and e <= fe for fs, fe in finds):
+            first = ' id="kg-find-first"' if s == first_find else ""
+            out.append(f'<mark class="kg-find{" kg-heading" if classes else ""}"{first}>{piece}</mark>')
+        elif passage and passage[0] <= s and e <= passage[1] and any(qs <= s and e <= qe for qs, qe in quotes):
             out.append(f'<mark class="kg-quote{" kg-heading" if classes else ""}">{piece}</mark>')
         elif classes:
             out.append(f'<span class="{" ".join(classes)}">{piece}</span>')
@@ -338,10 +410,19 @@ def _document_body(text: str, sections: Sequence[Section], passage: tuple[int, i
     return "".join(out)
 
 
+def find_spans(text: str, words: str, most: int = 500) -> list[tuple[int, int]]:
+    """Where `words` occur in `text` (case-insensitive, any run of spaces matching any other), at most `most`."""
+    terms = words.split()
+    if not terms:
+        return []
+    pattern = re.compile(r"\s+".join(re.escape(t) for t in terms), re.IGNORECASE)
+    return [(m.start(), m.end()) for m, _ in zip(pattern.finditer(text), range(most))]
+
+
 def document_html(doc: str, title: str, text: str, sections: Sequence[Section] = (), date: str | None = None,
                   body: str | None = None, kind: str | None = None, source: str | None = None,
                   passage: tuple[int, int] | None = None, quotes: Sequence[tuple[int, int]] = (),
-                  label: str = "", nonce: int = 0) -> str:
+                  label: str = "", nonce: int = 0, find: str = "", original_url: str | None = None) -> str:
     """The document viewer: a header with the metadata, then the cleaned text with the passage highlighted.
 
     Args:
@@ -352,6 +433,8 @@ def document_html(doc: str, title: str, text: str, sections: Sequence[Section] =
         quotes: (start, end) offsets inside the passage to highlight more strongly.
         label: what the passage is, e.g. "[3]", shown in the header.
         nonce: changes the HTML even when the same passage is opened again, so the page scrolls to it again.
+        find: words to find within the document; every match is marked and the first scrolled to.
+        original_url: where the original file downloads from, when it was kept.
     """
     if passage is not None:
         passage = (max(0, min(passage[0], len(text))), max(0, min(passage[1], len(text))))
@@ -364,9 +447,18 @@ def document_html(doc: str, title: str, text: str, sections: Sequence[Section] =
         showing = (f'<div class="kg-muted">Showing {esc(label + " ") if label else ""}highlighted'
                    f'{" in " + esc(SECTION_SEPARATOR.join(where)) if where else ""} '
                    f"(characters {passage[0]:,}–{passage[1]:,}).</div>")
-    head = (f'<div class="kg-doc-head" data-nonce="{nonce}"><h3>{esc(title)}</h3>'
-            f'<div class="kg-muted">{esc(meta)}</div>'
+    finds = find_spans(text, find) if find.strip() else []
+    if find.strip():
+        shown = f"{len(finds):,}{'+' if len(finds) >= 500 else ''}"
+        showing += (f'<div class="kg-find-count" role="status">“{esc(find.strip())}”: {shown} '
+                    f'match{"es" if len(finds) != 1 else ""} in this document.</div>')
+    download = (f' <a class="kg-download" href="{esc(original_url)}" download>Download the original file</a>'
+                if original_url else "")
+    head = (f'<div class="kg-doc-head" data-nonce="{nonce}"><h2>{esc(title)}</h2>'
+            f'<div class="kg-muted">{esc(meta)}{download}</div>'
             f'{f"<div class=kg-muted>Source: {esc(source)}</div>" if source else ""}{showing}</div>')
     spans = list(quotes) if passage else []
-    body = _document_body(text, sections, passage, spans)
-    return f'{head}<div class="kg-doc" aria-label="document text">{body}</div>'
+    body = _document_body(text, sections, passage, spans, finds)
+    # Focusable, so the text scrolls by keyboard (arrow keys, Page Down) once tabbed to.
+    return (f'{head}<div class="kg-doc" tabindex="0" role="region" aria-label="Text of {esc(title)}">'
+            f"{body}</div>")

@@ -79,7 +79,7 @@ mark.kg-quote { background:#fde68a; color:inherit; padding:0 .05em; border-radiu
 .kg-actions-table td { border-bottom:1px solid #e2e8f0; padding:.3rem .4rem; vertical-align:top; }
 .kg-doc-head { padding:.6rem .9rem; background:#f8fafc; border:1px solid #e2e8f0; border-radius:8px;
                margin-bottom:.5rem; }
-.kg-doc-head h3 { margin:0 0 .2rem 0; font-size:1.1rem; font-weight:700; color:#0f172a; }
+.kg-doc-head h2 { margin:0 0 .2rem 0; font-size:1.1rem; font-weight:700; color:#0f172a; }
 .kg-doc { white-space:pre-wrap; line-height:1.55; font-size:.95rem; max-height:70vh; overflow:auto; padding:1rem 1.2rem;
           border:1px solid #e2e8f0; border-radius:8px; background:white; color:#1e293b; }
 .kg-doc .kg-heading { font-weight:700; color:#0f172a; }
@@ -104,6 +104,65 @@ mark.kg-passage { background:#dbeafe; color:inherit; outline:2px solid #60a5fa; 
 }
 .kg-legend span::before { content:""; display:inline-block; width:.8em; height:.8em; margin-right:.3em;
                           border-radius:2px; background:var(--c); vertical-align:-.05em; }
+
+/* Review pages */
+.kg-facts { display:grid; grid-template-columns:max-content 1fr; gap:.15rem .9rem; margin:.3rem 0 .7rem 0; }
+.kg-facts dt { color:#475569; font-weight:600; } .kg-facts dd { margin:0; color:#0f172a; }
+h3.kg-section-title { margin:1rem 0 .4rem 0; }
+.kg-theme-lines li { margin:.35rem 0; }
+a.kg-download { color:#1d4ed8; font-size:.88rem; margin-left:.4rem; text-decoration:underline; }
+/* Heatmap grids: full titles wrapped, counts in the cells, the colour scale above */
+.kg-scale { display:flex; gap:.3rem; align-items:center; flex-wrap:wrap; margin:.3rem 0 .5rem 0; font-size:.85rem; }
+.kg-scale-step { display:inline-flex; align-items:center; gap:.25rem; }
+.kg-scale-step::before { content:""; width:1.4em; height:1em; background:var(--c); border:1px solid #94a3b8;
+                         border-radius:2px; }
+.kg-grid-wrap { overflow:auto; max-width:100%; max-height:75vh; border:1px solid #e2e8f0; border-radius:8px; }
+.kg-grid { border-collapse:separate; border-spacing:2px; font-size:.85rem; }
+.kg-grid caption { text-align:left; font-weight:600; padding:.4rem; color:#0f172a; }
+.kg-grid thead th { vertical-align:bottom; text-align:left; font-weight:600; color:#1e293b; min-width:6.5rem;
+                    max-width:9rem; white-space:normal; position:sticky; top:0; background:white; z-index:1; }
+.kg-grid tbody th { text-align:left; font-weight:500; color:#0f172a; min-width:12rem; max-width:18rem;
+                    position:sticky; left:0; background:white; z-index:1; }
+.kg-grid td { text-align:center; padding:0; }
+button.kg-cell { width:100%; min-height:1.9rem; border:0; border-radius:3px; cursor:pointer; font-weight:700; }
+button.kg-cell:focus, button.kg-cell:hover { outline:3px solid #f59e0b; outline-offset:-1px; }
+.kg-cell-empty { background:#f8fafc; }
+.kg-gap-flag { color:#991b1b; font-size:.78rem; white-space:nowrap; }
+.kg-sr { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
+/* The graph view */
+.kg-graph-controls { display:flex; flex-wrap:wrap; gap:.8rem; align-items:center; margin:.3rem 0; }
+.kg-filter { display:inline-flex; gap:.3rem; align-items:center; font-weight:600; color:#0f172a; }
+.kg-filter::before { content:""; width:.8em; height:.8em; border-radius:50%; background:var(--c); }
+.kg-filter input[type=checkbox] { appearance:auto !important; -webkit-appearance:checkbox !important; width:1rem;
+                                  height:1rem; margin:0; accent-color:#1d4ed8; }
+.kg-graph-zoom { margin-left:auto; display:inline-flex; gap:.3rem; }
+.kg-graph-zoom button { border:1px solid #94a3b8; border-radius:6px; padding:.1rem .6rem; background:white;
+                        color:#0f172a; font-weight:700; }
+.kg-cy { width:100%; height:540px; border:1px solid #e2e8f0; border-radius:8px; background:#fcfcfd; }
+/* Finding words in a document */
+mark.kg-find { background:#fef08a; color:inherit; outline:1px solid #ca8a04; border-radius:2px; }
+#kg-find-first { outline:2px solid #a16207; }
+.kg-doc:focus { outline:3px solid #2563eb; outline-offset:2px; }
+/* Contrast: the primary button and the footer links meet WCAG AA (4.5:1) */
+button.primary, .primary { background:#1d4ed8 !important; color:#ffffff !important; border-color:#1d4ed8 !important; }
+button.primary:hover { background:#1e40af !important; }
+button.stop { background:#b91c1c !important; color:#ffffff !important; border-color:#b91c1c !important; }
+footer, footer a, footer button, .built-with, .show-api { color:#334155 !important; }
+button[role=tab][aria-selected=true], button[role=tab].selected { color:#1d4ed8 !important; }
+#kg-sparql-query .cm-line span { color:#1e3a8a !important; }  /* the editor theme's token colours are too light */
+/* Phones: one column, the question box full width, nothing wider than the screen */
+@media (max-width: 640px) {
+  #kg-question-row { flex-wrap:wrap !important; }
+  #kg-question-row > * { flex:1 1 100% !important; min-width:0 !important; }
+  #kg-answer-row { flex-direction:column !important; }
+  #kg-answer-row > * { min-width:0 !important; width:100% !important; }
+  .gradio-container { padding-left:.4rem !important; padding-right:.4rem !important; }
+  .kg-actions-table { display:block; overflow-x:auto; }
+  .kg-cy { height:380px; }
+  .kg-card-text { display:-webkit-box; -webkit-line-clamp:4; -webkit-box-orient:vertical; overflow:hidden; }
+  .kg-header h1 { font-size:1.4rem; }
+  .kg-header .kg-sub { display:none; }  /* the question sooner on a small screen */
+}
 """
 
 STYLE_TAG = f"<style>{CSS}</style>"
@@ -140,7 +199,7 @@ watch('value', () => {
 # still be opening, so it waits (briefly) until the passage is laid out.
 SCROLL_TO_PASSAGE_JS = """
 const reveal = (tries) => {
-  const mark = element.querySelector('mark.kg-passage');
+  const mark = element.querySelector('#kg-find-first') || element.querySelector('mark.kg-passage');
   if (!mark) return;
   if (mark.offsetParent === null || mark.getClientRects().length === 0) {
     if (tries > 0) setTimeout(() => reveal(tries - 1), 100);
