@@ -112,7 +112,7 @@ def add_documents(paths: list[str | Path], settings: Settings | None = None, pro
         manifest = read_manifest(corpus) if corpus.is_dir() else {}
         new_docs: dict[str, tuple[Document, list[Chunk], Path]] = {}
         for path, doc_id in progress.track(files, "Reading documents"):
-            if doc_id in new_docs:
+            if doc_id in new_docs or doc_id in report.unchanged:
                 report.skipped.append(SkippedFile(str(path), f"another file in this batch is also named {doc_id!r}"))
                 continue
             try:

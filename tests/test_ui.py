@@ -585,6 +585,9 @@ HOSTILE_MANIFEST = ('file,title,date,body,kind,source\nhostile.txt,"Review of <b
                     '<script>alert(1)</script>",2024-02-01,Test partnership,report,written for kg\'s UI tests\n')
 
 
+SMALL_KB_TOKEN = "s3cret-for-tests"
+
+
 @pytest.fixture(scope="module")
 def small_kb(tmp_path_factory):
     """A one-document knowledge base whose text and title contain markup, served on its own."""
@@ -598,7 +601,9 @@ def small_kb(tmp_path_factory):
     (corpus / "manifest.csv").write_text(HOSTILE_MANIFEST, encoding="utf-8")
     settings = load_settings(kb=str(root / "kb"))
     build_knowledge_base(corpus, settings)
-    proc, url = start_server(settings.kb, root / "serve.log", corpus)
+    # Shared beyond this machine (bound to every address, with a token), as a team's server would be: the
+    # Documents page then asks for the token before it writes.
+    proc, url = start_server(settings.kb, root / "serve.log", corpus, host="0.0.0.0", token=SMALL_KB_TOKEN)
     yield corpus, settings, url
     stop_server(proc)
 
@@ -652,10 +657,14 @@ def open_manage_panel(tab: Visit) -> None:
     tab.page.locator("#kg-upload").wait_for()
 
 
-def upload(tab: Visit, path: Path, title: str = "", date: str = "", publisher: str = "") -> str:
-    """Choose a file, describe it and press Add; returns what the status line says."""
-    tab.page.locator("#kg-upload input[type=file]").set_input_files(str(path))
-    tab.page.wait_for_selector(f"#kg-upload:has-text('{path.name}')")
+def upload(tab: Visit, path: Path | None, title: str = "", date: str = "", publisher: str = "") -> str:
+    """Choose a file (None: keep the one chosen), describe it and press Add; returns what the status line says."""
+    if path is not None:
+        clear = tab.page.locator("#kg-upload button[aria-label=Clear]")
+        if clear.count():
+            clear.first.click()
+        tab.page.locator("#kg-upload input[type=file]").set_input_files(str(path))
+        tab.page.wait_for_selector(f"#kg-upload:has-text('{path.stem}')")  # the page shows name and type apart
     for field, value in (("#kg-upload-title", title), ("#kg-upload-date", date), ("#kg-upload-publisher", publisher)):
         tab.page.locator(f"{field} textarea, {field} input").first.fill(value)
     status = tab.page.locator("#kg-change-status")
@@ -668,6 +677,8 @@ def upload(tab: Visit, path: Path, title: str = "", date: str = "", publisher: s
 
 
 def test_a_manager_adds_and_removes_a_report_in_the_ui(browser, small_kb, tmp_path):
+    """On a shared server the access token is asked for before any write; then a report is added with its title,
+    date and publisher, an unreadable file is refused by name, and the report is removed again."""
     corpus, settings, url = small_kb
     report = tmp_path / "adult-k-sar.txt"
     report.write_text(UPLOADED_REVIEW, encoding="utf-8")
@@ -677,8 +688,13 @@ def test_a_manager_adds_and_removes_a_report_in_the_ui(browser, small_kb, tmp_pa
     try:
         before = tab.page.locator("#kg-header").inner_text()
         open_manage_panel(tab)
-        assert "needs no access token" in tab.page.locator("#kg-write-notice").inner_text()
-        status = upload(tab, report, "Safeguarding Adults Review: Adult K", "2024-06-30", "Testshire SAB")
+        assert "type its access token" in tab.page.locator("#kg-write-notice").inner_text()
+        described = ("Safeguarding Adults Review: Adult K", "2024-06-30", "Testshire SAB")
+        assert "needs this server's access token" in upload(tab, report, *described)
+        tab.page.locator("#kg-token input").fill("wrong")
+        assert "not right; nothing was changed" in upload(tab, None, *described)  # the chosen file stays chosen
+        tab.page.locator("#kg-token input").fill(SMALL_KB_TOKEN)
+        status = upload(tab, None, *described)
         assert "Added: adult-k-sar.txt" in status and "now holds" in status, status
         tab.page.wait_for_selector("#kg-documents:has-text('Safeguarding Adults Review: Adult K')")
         assert "Testshire SAB" in tab.page.locator("#kg-documents").inner_text()
@@ -699,26 +715,3 @@ def test_a_manager_adds_and_removes_a_report_in_the_ui(browser, small_kb, tmp_pa
         assert counts.search(tab.page.locator("#kg-header").inner_text())[0] == counts.search(before)[0]
     finally:
         tab.close()
-
-
-def test_a_shared_server_asks_for_the_access_token_before_writing(browser, small_kb, tmp_path):
-    """Bound beyond 127.0.0.1, the UI writes only with the server's access token typed into the form."""
-    corpus, settings, _ = small_kb
-    kb = tmp_path / "kb"
-    shutil.copytree(settings.kb, kb)
-    report = tmp_path / "adult-k-sar.txt"
-    report.write_text(UPLOADED_REVIEW, encoding="utf-8")
-    proc, url = start_server(str(kb), tmp_path / "serve.log", corpus=tmp_path / "corpus", host="0.0.0.0",
-                             token="s3cret-for-tests")
-    tab = Visit(browser, url)
-    try:
-        open_manage_panel(tab)
-        assert "type its access token" in tab.page.locator("#kg-write-notice").inner_text()
-        assert "needs this server's access token" in upload(tab, report)
-        tab.page.locator("#kg-token input").fill("wrong")
-        assert "not right; nothing was changed" in upload(tab, report)
-        tab.page.locator("#kg-token input").fill("s3cret-for-tests")
-        assert "Added: adult-k-sar.txt" in upload(tab, report)
-    finally:
-        tab.close()
-        stop_server(proc)

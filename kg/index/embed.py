@@ -105,6 +105,15 @@ class Embedder:
     def dimension(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
 
+    def known_words(self) -> frozenset[str]:
+        """The whole words of the model's tokenizer vocabulary (lower case): ordinary English words, which a
+        typing slip is not. Empty when the tokenizer has no word list."""
+        try:
+            vocab = self.model.tokenizer.get_vocab()
+        except AttributeError:
+            return frozenset()
+        return frozenset(w.lower() for w in vocab if w.isalpha() and len(w) > 2)
+
     def encode(self, texts: Sequence[str], progress: Callable | None = None) -> np.ndarray:
         """Normalised float32 vectors, one row per text.
 

@@ -173,6 +173,7 @@ class Asker:
                 if len(word) >= 3:
                     self._org_words.setdefault(word, []).append(org)
         self._theme_vectors: tuple[list[str], np.ndarray] | None = None
+        self._known_words: frozenset[str] | None = None
         self._mentions_by_theme: dict[str, list] | None = None
         self._lock = threading.Lock()
 
@@ -189,6 +190,12 @@ class Asker:
             if chunk.start <= evidence.start and evidence.end <= chunk.end:
                 return chunk.chunk_id
         return None
+
+    def known_words(self) -> frozenset[str]:
+        """Ordinary words (the embedding model's vocabulary), which a typing slip is not; read once."""
+        if self._known_words is None:
+            self._known_words = self.searcher.embedder.known_words()
+        return self._known_words
 
     def theme_vectors(self) -> tuple[list[str], np.ndarray]:
         """One vector per theme name (labels and alternative labels), for matching a question's wording."""
@@ -222,7 +229,7 @@ class Asker:
             # Typed all in lower case ("what happened after child a"): review names are read as if capitalised.
             resolved.reviews.update(resolve_in_findings(question.title(), self.findings).reviews)
         if not resolved.themes:  # spelt nearly right: "infomation shareing"
-            resolved.themes.update(fuzzy_theme_names(question, self.findings))
+            resolved.themes.update(fuzzy_theme_names(question, self.findings, known_words=self.known_words()))
         if not resolved.themes:
             # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close.
             # Compared on what the question is about, without the partners it names ("health partners" is not
@@ -338,6 +345,7 @@ class Asker:
                      and (types is None or any(r in kept for r in a.reviews))])
         view = Asker(self.kb, self.settings, self.searcher, findings)
         view._theme_vectors = self.theme_vectors()
+        view._known_words = self.known_words()
         return view
 
     def _answer(self, question: str, filters: SearchFilters | None) -> Answer:

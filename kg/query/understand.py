@@ -10,6 +10,7 @@ import re
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from kg.extract.findings import Findings
 from kg.extract.rules import load_rules
@@ -18,6 +19,10 @@ INTENT_NAMES = ("actions", "where", "recurring", "gaps", "years", "owners")
 # Theme names shorter than this are too easily one slip away from an ordinary word ("FGM", "LADO").
 MIN_FUZZY_NAME = 8
 FUZZY_SCORE = 88
+# A one-word name of 5-7 letters ("neglect", "carers") matches a word one slip away (a letter added, dropped,
+# changed or two swapped) with the same first letter — only when that word is not itself an ordinary word
+# ("careers" is a word; "negelct" is not).
+MIN_SHORT_NAME = 5
 
 
 @lru_cache(maxsize=1)
@@ -88,18 +93,32 @@ def _word_windows(text: str, size: int) -> list[tuple[str, int, int]]:
             for i in range(len(words) - size + 1)]
 
 
-def fuzzy_theme_names(question: str, findings: Findings, already: set[str] = frozenset()) -> dict[str, str]:
+def fuzzy_theme_names(question: str, findings: Findings, already: set[str] = frozenset(),
+                      known_words: frozenset[str] = frozenset()) -> dict[str, str]:
     """Themes whose label or alternative label the question spells nearly right: id -> the words used.
 
-    Each name is compared with the question's runs of as many words (rapidfuzz ratio, case-folded); names
-    shorter than MIN_FUZZY_NAME characters must be spelt right (they are matched exactly elsewhere).
+    Each name is compared with the question's runs of as many words (rapidfuzz ratio, case-folded). One-word
+    names of MIN_SHORT_NAME to MIN_FUZZY_NAME - 1 letters match a word one slip away that is not in
+    `known_words` (ordinary words); without that list, and below MIN_SHORT_NAME, names must be spelt right
+    (they are matched exactly elsewhere).
     """
     names: dict[int, list[tuple[str, str]]] = {}
+    short: list[tuple[str, str]] = []
     for theme in findings.themes:
         for name in [theme.label, *theme.alt_labels]:
             if len(name) >= MIN_FUZZY_NAME:
                 names.setdefault(len(name.split()), []).append((name.lower(), theme.id))
+            elif len(name) >= MIN_SHORT_NAME and name.isalpha():
+                short.append((name.lower(), theme.id))
     found: dict[str, tuple[str, float]] = {}
+    if known_words:
+        for word in re.findall(r"[A-Za-z]+", question):
+            lower = word.lower()
+            if len(lower) < MIN_SHORT_NAME or lower in known_words:
+                continue
+            for name, theme_id in short:
+                if theme_id not in already and lower[0] == name[0] and OSA.distance(lower, name) == 1:
+                    found.setdefault(theme_id, (word, 90.0))
     for size, candidates in names.items():
         choices = [name for name, _ in candidates]
         for words, _, _ in _word_windows(question, size):
