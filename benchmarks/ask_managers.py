@@ -82,6 +82,8 @@ def main() -> int:
     gold = json.loads((GOLD / "ask-managers.json").read_text(encoding="utf-8"))
     heldout_file = GOLD / "ask-managers-heldout.json"
     heldout = json.loads(heldout_file.read_text(encoding="utf-8"))["questions"] if heldout_file.exists() else []
+    second_file = GOLD / "ask-managers-heldout-2.json"
+    second = json.loads(second_file.read_text(encoding="utf-8"))["questions"] if second_file.exists() else []
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(kb=args.kb or str(Path(folder) / "kb"))
         if not args.kb:
@@ -99,6 +101,7 @@ def main() -> int:
         asker.ask("warm up")
         rates, misses, latencies = score(asker, test)
         held_rates, held_misses, _ = score(asker, heldout) if heldout else ({}, [], [])
+        second_rates, second_misses, _ = score(asker, second) if second else ({}, [], [])
         for _ in range(2):
             latencies += score(asker, test)[2]
     targets = {"gold reviews named in answers": "≥ 0.90", "off-topic answered found: false": "≥ 0.90",
@@ -110,12 +113,15 @@ def main() -> int:
         hits, total = table[name]
         return f"{hits}/{total} = {hits / total:.2f}"
 
-    rows = [[name, rate(rates, name), rate(held_rates, name), targets.get(name, "")]
-            for name in sorted(rates, key=lambda n: (n not in targets, n))]
+    names = sorted(set(rates) | set(held_rates) | set(second_rates), key=lambda n: (n not in targets, n))
+    rows = [[name, rate(rates, name), rate(held_rates, name), rate(second_rates, name), targets.get(name, "")]
+            for name in names]
     rows.append(["ask latency warm p50 / p95 (ms)",
-                 f"{p50(latencies) * 1000:.0f} / {percentile(latencies, 95) * 1000:.0f}", "", "p50 ≤ 300"])
-    summary = markdown_table(["measure", f"test ({len(test)})", f"held out ({len(heldout)})", "target"], rows)
+                 f"{p50(latencies) * 1000:.0f} / {percentile(latencies, 95) * 1000:.0f}", "", "", "p50 ≤ 300"])
+    summary = markdown_table(["measure", f"test ({len(test)})", f"held out, first ({len(heldout)})",
+                              f"held out, second ({len(second)})", "target"], rows)
     misses += [[q, f"{kind} (held out)", what] for q, kind, what in held_misses]
+    misses += [[q, f"{kind} (held out, second)", what] for q, kind, what in second_misses]
     calibration_table = markdown_table(["ask_found_similarity", "off-topic found: false", "on-topic found: false"],
                                        sweep)
     missed = markdown_table(["question", "kind", "what went wrong"], misses or [["—", "—", "none"]])
@@ -128,9 +134,15 @@ ask_found_similarity = {settings.ask_found_similarity} was chosen on the {len(ca
 questions (below), not on the test questions. The question rules (kg/ontology/rules/questions.toml) and the
 way a question's subject is compared with themes were revised after reading misses on the test questions, so
 these figures are in-sample for the wording rules; hidden checks on other questions are the out-of-sample
-measure. The held-out column is a second set (benchmarks/gold/ask-managers-heldout.json) written by a
-separate author who did not see the wording rules, the themes' example phrasings or the first set, and was
-scored once, after the rules were final. Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.
+measure. The first held-out set (benchmarks/gold/ask-managers-heldout.json) was written by a separate author
+who did not see the wording rules, the themes' example phrasings or the first set; its first score (reviews
+0.70, off-topic found: false 0.60, on-topic found: false 0.10, themes 0.71, intents 1/3) was read, and the
+kinds of miss it showed (short misspellings, everyday intent wording, off-topic questions sharing only common
+words with the reports) were then fixed in general ways, so its column is no longer out-of-sample. The second
+held-out set (benchmarks/gold/ask-managers-heldout-2.json, 40 questions, another separate author under the same
+rules) was scored once, after those fixes: it is the out-of-sample column. ask_found_coverage
+= {settings.ask_found_coverage} was chosen on the calibration and test questions (every value from 0.4 to 0.7
+scored the same there). Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.
 
 {summary}
 

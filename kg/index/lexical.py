@@ -41,6 +41,18 @@ class LexicalIndex:
         size = json.loads((folder / "kg.json").read_text())["size"]
         return cls(retriever, size)
 
+    def rarity(self, tokens: list[str]) -> dict[str, float]:
+        """Each token's inverse document frequency (BM25's, Lucene variant): rare words weigh more; a word no
+        passage contains weighs most."""
+        vocab = self.retriever.vocab_dict
+        indptr = self.retriever.scores["indptr"]
+        out = {}
+        for token in tokens:
+            row = vocab.get(token)
+            df = 0 if row is None else int(indptr[row + 1] - indptr[row])
+            out[token] = float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
+        return out
+
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows for a query.
 

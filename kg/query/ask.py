@@ -443,7 +443,18 @@ class Asker:
             return False
         names = [*resolved.organisations.values(), *categories.values()]
         wanted = set(tokenize(subject_text(question, names))) or set(tokenize(" ".join(names)))
-        return bool(wanted) and any(len(wanted & set(tokenize(r.text))) >= min(2, len(wanted)) for r in results[:5])
+        if not wanted:
+            return False
+        # A passage speaks to the question when it shares two of its words and most of what is particular to
+        # it: its words weighted by rarity ("staff" and "council" are everywhere; "parking" is not).
+        rarity = self.searcher.lexical.rarity(sorted(wanted))
+        total = sum(rarity.values()) or 1.0
+        need = float(self.settings.ask_found_coverage)
+        for result in results[:5]:
+            shared = wanted & set(tokenize(result.text))
+            if len(shared) >= min(2, len(wanted)) and sum(rarity[t] for t in shared) / total >= need:
+                return True
+        return False
 
     def _ranked_actions(self, actions: list[ActionFinding], ranks: dict[str, int]) -> list[ActionFinding]:
         return sorted(actions, key=lambda a: (ranks.get(a.evidence.chunk_id or "", 10_000), -a.confidence))
