@@ -63,8 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
             "organisation (below it: found = false, with the closest themes)."),
     Setting("ask_found_coverage", 0.5,
             "Share of a question's words, weighted by how rare each is in the corpus, that one of the best passages "
-            "must contain for ask to answer a question that names no theme, review or organisation (\"staff "
-            "parking at the council offices\" shares only its common words with any passage)."),
+            "must contain for ask to answer a question that names no theme, review or organisation (\"visitor "
+            "parking at the town hall\" shares only its common words with any passage)."),
     Setting("sparql_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped."),
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
     Setting("sparql_max_result_mb", 16.0,
