@@ -47,7 +47,9 @@ def oxigraph_server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def remote_settings(oxigraph_server, tmp_path_factory):
     corpus = tmp_path_factory.mktemp("corpus")
-    for name in ("001_6586b5ec950e0cc1.txt", "004_46dafe67aed78039.txt"):
+    # Two of the smaller reports: the store's behaviour, not the corpus's size, is under test (the whole corpus's
+    # graph is validated in test_graph.py).
+    for name in ("001_6586b5ec950e0cc1.txt", "003_fa69e12afb5521ed.txt"):
         shutil.copy(CORPUS / name, corpus)
     settings = load_settings(kb=str(tmp_path_factory.mktemp("kb") / "kb"), graph_store="remote",
                              remote_query_url=oxigraph_server + "/query", remote_store_url=oxigraph_server + "/store")
@@ -60,7 +62,7 @@ def test_build_pushes_the_graph_to_the_store(remote_settings):
     local = SparqlService(remote_settings.kb, remote_settings.replace(graph_store="oxigraph"))
     try:
         count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-        assert backend.triple_count() == int(local.run(count).rows[0][0]) > 10_000
+        assert backend.triple_count() == int(local.run(count).rows[0][0]) > 5_000
     finally:
         local.close()
 

@@ -500,6 +500,13 @@ AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
 
 def serious_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it stands, one line each."""
+    # Gradio fades an output while it updates; colours are only what users read once the fade has ended.
+    try:
+        page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running' || "
+                               "a.effect?.getComputedTiming().iterations === Infinity)", timeout=5_000)
+    except Exception:  # noqa: BLE001 - a spinner that never stops is not a reason to skip the check
+        pass
+    page.wait_for_timeout(300)
     page.add_script_tag(path=str(AXE))
     found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -515,7 +522,8 @@ def test_no_serious_or_critical_accessibility_violation_on_any_tab(visit):
         visit.settle()
         if tab == "Reviews":
             visit.choose("#kg-review-choice", "Child L")
-            visit.page.wait_for_selector("#kg-review-page h2")
+            visit.page.wait_for_selector("#kg-review-page h2:has-text('Child L')")
+            visit.settle()
         if tab == "Graph":
             graph_state(visit)
         if tab == "Documents":
