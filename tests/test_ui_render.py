@@ -205,19 +205,3 @@ def test_searching_within_a_document_marks_every_match_and_counts_them():
     assert "2 matches in this document" in out
     assert 'tabindex="0" role="region"' in out  # the text scrolls by keyboard
     assert "0 matches" in render.document_html("d.txt", "Doc", text, find="escalation")
-
-
-def test_a_heatmap_grid_has_a_legend_full_titles_and_cells_that_open_passages():
-    from kg.ui.visuals import GridColumn, grid_html, scale_bins
-
-    long_title = "Safeguarding children with disabilities and complex needs in residential settings"
-    out = grid_html("Themes × reviews", [("a", "Information sharing", False), ("b", "Adultification", True)],
-                    [GridColumn("r1", "Child L", "(2023)"), GridColumn("r2", long_title)], [[2, 0], [0, 9]],
-                    lambda t, r: render.open_link("cell", theme=t, review=r))
-    assert long_title in out and "<caption>Themes × reviews</caption>" in out
-    assert out.count('class="kg-cell"') == 2 and 'aria-label="Information sharing in Child L: 2 passages"' in out
-    assert "⚠ no action" in out and out.count("kg-scale-step") >= 3
-    assert scale_bins(3) == [(1, 1), (2, 2), (3, 3)]
-    bins = scale_bins(100)
-    assert bins[0][0] == 1 and bins[-1][1] == 100 and len(bins) <= 5
-    assert all(a[1] + 1 == b[0] for a, b in zip(bins, bins[1:]))  # no gaps, no overlaps
