@@ -441,9 +441,9 @@ def themes(
         findings, dates = base.findings(), {d.doc: d.date for d in base.documents()}
     if by_year:
         grid, labels = themes_by_year(findings, dates), {t.id: t.label for t in findings.themes}
-        ordered = sorted(grid.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], tc[0])))
         return _print_rows(["theme", *grid.years],
-                           [[labels.get(t, t), *(str(c[y]) for y in grid.years)] for t, c in ordered], as_csv)
+                           [[labels.get(t, t), *(str(c[y]) for y in grid.years)] for t, c in grid.rows(labels)],
+                           as_csv)
     _print_rows(["theme", "reviews", "passages", "actions taken", "recommendations", "gap"],
                 [[t.label, str(t.reviews), str(t.passages), str(t.actions), str(t.recommendations),
                   "gap" if t.gap else ""] for t in theme_summary(findings)], as_csv)

@@ -135,6 +135,10 @@ class ThemesByYear:
     passages: dict[str, Counter]
     example: dict[tuple[str, str], Evidence]
 
+    def rows(self, labels: dict[str, str]) -> list[tuple[str, Counter]]:
+        """(theme id, passages by year), the themes most spoken of first, then by label (`labels`: id -> label)."""
+        return sorted(self.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], tc[0])))
+
 
 def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesByYear:
     """Theme mentions counted by the year of their document (`dates`: document id -> ISO date or None)."""

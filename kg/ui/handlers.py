@@ -17,7 +17,7 @@ from collections.abc import Callable
 import gradio as gr
 import pandas as pd
 
-from kg.config import LOOPBACK_HOSTS, Settings
+from kg.config import Settings
 from kg.errors import KgError
 from kg.query.answer_export import answer_markdown, write_answer_docx
 from kg.query.ask import Answer, open_asker
@@ -156,7 +156,7 @@ class Handlers:
     def years_grid(self, views: Views) -> str:
         """Themes × years: passages about each theme in each year's documents."""
         labels = {t.id: t.label for t in views.findings.themes}
-        ordered = sorted(views.years.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], "")))
+        ordered = views.years.rows(labels)
         gaps = views.gaps
         return grid_html("Learning themes × years: passages about each theme in each year's documents",
                          [(t, labels.get(t, t), t in gaps) for t, _ in ordered],
@@ -191,12 +191,12 @@ class Handlers:
             message = render.message_html(_failure(exc), error=True)
             return (message, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
                     gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
-        return (self.header(views), self.welcome(views), self.theme_grid(views), self.theme_table(views),
-                str(views.theme_csv), gr.update(choices=views.theme_choices()),
+        return (self.header(views), self.welcome(views), views.once("theme grid", lambda: self.theme_grid(views)),
+                self.theme_table(views), str(views.theme_csv), gr.update(choices=views.theme_choices()),
                 gr.update(choices=views.entity_choices()), self.document_table(views),
-                gr.update(choices=views.document_choices()), self.years_grid(views),
+                gr.update(choices=views.document_choices()), views.once("years grid", lambda: self.years_grid(views)),
                 [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
-                *self.graph(None), str(views.heatmap))
+                *views.once("graph overview", lambda: self.graph(None)), str(views.heatmap))
 
     def removable(self):
         """The remove drop-down's choices after a change."""
@@ -531,11 +531,11 @@ class Handlers:
         return render.lines_html(uploads.report_lines(report))
 
     def writes_need_token(self) -> bool:
-        return str(self.settings.host).strip().lower() not in LOOPBACK_HOSTS
+        return uploads.shared(self.settings)
 
     def write_notice(self) -> str:
         """Who may add documents here, said before anyone tries."""
-        if str(self.settings.host).strip().lower() in LOOPBACK_HOSTS:
+        if not uploads.shared(self.settings):
             return render.message_html("This server is reachable from this machine only: adding and removing "
                                        "documents needs no access token.")
         if not self.settings.access_token:

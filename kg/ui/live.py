@@ -11,7 +11,7 @@ import csv
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
@@ -44,6 +44,13 @@ class Views:
     theme_csv: Path
     years: ThemesByYear
     corpus: Path | None = None  # the corpus folder, where originals of older knowledge bases are found
+    _drawn: dict = field(default_factory=dict)
+
+    def once(self, name: str, make):
+        """What `make()` draws for this version (grids, the graph overview), drawn on the first page load only."""
+        if name not in self._drawn:
+            self._drawn[name] = make()  # two first loads at once may both draw; either result is the same
+        return self._drawn[name]
 
     @property
     def version(self) -> str:

@@ -276,6 +276,18 @@ class CitedLine:
     passage: Passage | None
 
 
+class _PageCitations:
+    """Citation numbers through one page (1, 2, 3 …): calling it gives a line's HTML with its citation button."""
+
+    def __init__(self):
+        self.numbers = iter(range(1, 10_000))
+
+    def __call__(self, line: CitedLine) -> str:
+        if line.passage is None:
+            return line.html
+        return f"{line.html} {_citation_button(next(self.numbers), line.passage)}"
+
+
 def theme_profile_html(label: str, definition: str, alt_labels: Sequence[str], gap: bool,
                        reviews: Sequence[CitedLine], actions: Sequence[CitedLine], passages: Sequence[Passage],
                        more_passages: int = 0) -> str:
@@ -283,12 +295,7 @@ def theme_profile_html(label: str, definition: str, alt_labels: Sequence[str], g
 
     Citations are numbered through the page: reviews first, then actions, then passages.
     """
-    counter = iter(range(1, 10_000))
-
-    def cite(line: CitedLine) -> str:
-        if line.passage is None:
-            return line.html
-        return f"{line.html} {_citation_button(next(counter), line.passage)}"
+    cite = _PageCitations()
 
     badge = ('<span class="kg-badge kg-badge-gap">learning, no recorded action</span>' if gap else
              '<span class="kg-badge kg-badge-ok">actions recorded</span>' if actions else "")
@@ -305,7 +312,7 @@ def theme_profile_html(label: str, definition: str, alt_labels: Sequence[str], g
     parts.append(f'<ul class="kg-list">{"".join(f"<li>{cite(a)}</li>" for a in actions)}</ul>' if actions else
                  '<div class="kg-muted">No recorded action answers this theme.</div>')
     if passages:
-        start = next(counter)
+        start = next(cite.numbers)
         cards = "".join(passage_card(p, start + i) for i, p in enumerate(passages))
         more = f" — showing {len(passages)}, {more_passages} more in the documents" if more_passages else ""
         parts.append(f'<div class="kg-section-title">Passages that speak of it{esc(more)}</div>'
@@ -339,10 +346,7 @@ def review_page_html(label: str, facts: Sequence[tuple[str, str]], themes: Seque
         documents: the documents that speak of it, each with a link to read and to download.
         node: the review's node in the graph view ("review:<id>").
     """
-    counter = iter(range(1, 10_000))
-
-    def cite(line: CitedLine) -> str:
-        return line.html if line.passage is None else f"{line.html} {_citation_button(next(counter), line.passage)}"
+    cite = _PageCitations()
 
     rows = "".join(f"<dt>{esc(name)}</dt><dd>{esc(value)}</dd>" for name, value in facts if value)
     parts = [f'<div class="kg-theme-head"><h2>{esc(label)}</h2><dl class="kg-facts">{rows}</dl>'

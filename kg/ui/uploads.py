@@ -21,9 +21,14 @@ T = TypeVar("T")
 UPLOAD_TYPES = [".pdf", ".docx", ".html", ".htm", ".txt", ".md"]
 
 
+def shared(settings: Settings) -> bool:
+    """Whether the server is bound beyond loopback, so other machines may reach it."""
+    return str(settings.host).strip().lower() not in LOOPBACK_HOSTS
+
+
 def write_refusal(settings: Settings, token: str | None) -> str | None:
     """Why a write from the UI is refused, or None when it may go ahead."""
-    if str(settings.host).strip().lower() in LOOPBACK_HOSTS:
+    if not shared(settings):
         return None
     if not settings.access_token:
         return ("Adding and removing documents from the UI is turned off: this server is reachable from other "
