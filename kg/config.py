@@ -41,6 +41,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ann_threshold", 200_000,
             "Vector count above which the dense index switches from exact (flat) to approximate."),
     Setting("ann_index", "auto", "Dense index type: auto, flat, hnsw or ivfpq."),
+    Setting("index_merge_fraction", 0.1,
+            "`kg add`/`kg remove` change the indexes in place (a delta segment and a list of removed rows) until "
+            "these pass this fraction of the base segment; the next change then merges them into a new base."),
+    Setting("index_merge_min", 5_000, "Chunks the delta and removed rows may hold before a merge whatever the "
+                                      "fraction (small knowledge bases merge rarely)."),
     Setting("hnsw_ef_search", 512, "HNSW search breadth (higher: better recall, slower; 512 costs ~1.7 ms a query at 1M chunks)."),
     Setting("ivf_nprobe", 32, "IVF lists probed per query (higher: better recall, slower)."),
     Setting("fusion", "zscore",

@@ -36,6 +36,8 @@ from filelock import FileLock, Timeout
 from kg.documents import Chunk, Document, Section
 from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLocked, KnowledgeBaseNotFound
 from kg.extract.findings import Findings
+from kg.extract.merge import join_findings, without_documents
+from kg.files import link_or_copy
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -118,7 +120,8 @@ def new_version(root: Path) -> Iterator[Path]:
     versions = root / VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     _remove_unpublished(root)
-    name = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+    now = time.time_ns()  # names sort in the order versions were made, even several a second (in-place adds)
+    name = time.strftime("%Y%m%dT%H%M%S", time.localtime(now // 10**9)) + f".{now % 10**9:09d}-{os.getpid()}"
     staging = versions / (name + ".partial")
     staging.mkdir()
     try:
@@ -251,19 +254,78 @@ def write_corpus(version: Path, documents: Iterable[Document], chunks: Iterable[
     db = sqlite3.connect(version / "corpus.sqlite")
     try:
         db.executescript(_SCHEMA)
-        db.executemany(
-            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, json.dumps(d.inferred),
-              json.dumps(d.warnings), json.dumps([s.__dict__ for s in d.sections]), d.text, len(d.text.split()),
-              len(d.sections)) for d in documents])
-        db.executemany(
-            'INSERT INTO chunks (row, chunk_id, doc, ordinal, start, "end", section, paragraphs, text) '
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [(i, c.chunk_id, c.doc, c.ordinal, c.start, c.end, json.dumps(c.section), json.dumps(c.paragraphs), c.text)
-             for i, c in enumerate(chunks)])
+        _insert(db, documents, chunks, 0)
         db.commit()
     finally:
         db.close()
+
+
+def _insert(db: sqlite3.Connection, documents: Iterable[Document], chunks: Iterable[Chunk], first_row: int) -> None:
+    db.executemany(
+        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(d.doc, d.title, d.date, d.body, d.kind, d.source, d.format, d.sha256, json.dumps(d.inferred),
+          json.dumps(d.warnings), json.dumps([s.__dict__ for s in d.sections]), d.text, len(d.text.split()),
+          len(d.sections)) for d in documents])
+    db.executemany(
+        'INSERT INTO chunks (row, chunk_id, doc, ordinal, start, "end", section, paragraphs, text) '
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        [(first_row + i, c.chunk_id, c.doc, c.ordinal, c.start, c.end, json.dumps(c.section),
+          json.dumps(c.paragraphs), c.text) for i, c in enumerate(chunks)])
+
+
+def change_corpus(parent: Path, version: Path, removed: Iterable[str], documents: list[Document],
+                  chunks: list[Chunk], first_row: int) -> tuple[list[int], list[int]]:
+    """Write the version's corpus.sqlite as the parent's with documents removed (or replaced) and added.
+
+    Rows of kept chunks do not change (they number vectors in every index segment); new chunks take rows from
+    `first_row`, above the highest one ever used (kg/index/segments.py rows_used), so a row never names two
+    chunks.
+
+    Returns:
+        The rows removed and the rows given to `chunks`.
+    """
+    shutil.copyfile(parent / "corpus.sqlite", version / "corpus.sqlite")
+    removed = sorted(set(removed))
+    db = sqlite3.connect(version / "corpus.sqlite")
+    try:
+        gone: list[int] = []
+        for start in range(0, len(removed), 900):
+            part = removed[start:start + 900]
+            marks = ",".join("?" * len(part))
+            gone += [r[0] for r in db.execute(f"SELECT row FROM chunks WHERE doc IN ({marks})", part)]
+            db.execute(f"DELETE FROM chunks WHERE doc IN ({marks})", part)
+            db.execute(f"DELETE FROM documents WHERE doc IN ({marks})", part)
+        for start in range(0, len(gone), 900):
+            part = gone[start:start + 900]
+            db.execute(f"DELETE FROM chunk_links WHERE row IN ({','.join('?' * len(part))})", part)
+        highest = db.execute("SELECT MAX(row) FROM chunks").fetchone()[0]
+        first = max(first_row, max(gone, default=-1) + 1, (-1 if highest is None else highest) + 1)
+        _insert(db, documents, chunks, first)
+        db.commit()
+    finally:
+        db.close()
+    return sorted(gone), list(range(first, first + len(chunks)))
+
+
+def read_chunk_texts(version: Path, rows: list[int]) -> list[str]:
+    """The indexed text (section path and passage) of chunk rows of a version being written, in the order asked."""
+    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    sql = 'SELECT row, doc, chunk_id, text, start, "end", section, paragraphs, ordinal FROM chunks'
+    try:
+        found: dict[int, str] = {}
+        if len(rows) > 50_000:  # a merge: one pass over the table
+            wanted = set(rows)
+            for r in db.execute(sql):
+                if r[0] in wanted:
+                    found[r[0]] = _chunk(r[1:]).embedding_text()
+        else:
+            for start in range(0, len(rows), 900):
+                part = rows[start:start + 900]
+                for r in db.execute(f"{sql} WHERE row IN ({','.join('?' * len(part))})", part):
+                    found[r[0]] = _chunk(r[1:]).embedding_text()
+    finally:
+        db.close()
+    return [found[r] for r in rows]
 
 
 def write_chunk_links(version: Path, links: Iterable[tuple[int, str, str]]) -> None:
@@ -282,6 +344,8 @@ def write_json(path: Path, data: Any) -> None:
 
 FINDINGS_FILE = "findings.jsonl"
 LEGACY_FINDINGS_FILE = "findings.json"  # one JSON document, written by earlier versions
+FINDINGS_ADDED = "findings-added"  # findings of documents added in place, one file per change
+FINDINGS_CHANGES = "findings-changes.json"  # documents whose base findings are dropped; the added files, in order
 # Parsed findings by version folder, shared by every KnowledgeBase opened on that version: the UI, ask() and
 # the server's warm-up each open their own, and at a million chunks each parse cost tens of seconds and GBs.
 _SHARED_FINDINGS: OrderedDict[str, Findings] = OrderedDict()
@@ -296,12 +360,77 @@ def write_findings(version: Path, findings: Findings) -> None:
 
 
 def read_findings(version: Path) -> Findings:
-    """The findings saved in a version folder (KnowledgeBaseDamaged if the file cannot be read)."""
+    """The findings of a version (KnowledgeBase.findings reads them once): the base, less what removed documents
+    said, joined with the findings of documents added in place (KnowledgeBaseDamaged if a file cannot be read)."""
     if not (version / FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_FILE).exists():
         with reading(version / LEGACY_FINDINGS_FILE):
             return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
-    with reading(version / FINDINGS_FILE), (version / FINDINGS_FILE).open(encoding="utf-8") as handle:
+    findings = _read_jsonl(version / FINDINGS_FILE)
+    changes = _findings_changes(version)
+    if changes["dropped"]:
+        findings = without_documents(findings, changes["dropped"])
+    for name, _ in changes["added"]:
+        findings = join_findings(findings, _read_jsonl(version / FINDINGS_ADDED / name))
+    return findings
+
+
+def _read_jsonl(path: Path) -> Findings:
+    with reading(path), path.open(encoding="utf-8") as handle:
         return Findings.read_jsonl(handle)
+
+
+def _findings_changes(version: Path) -> dict:
+    path = version / FINDINGS_CHANGES
+    if not path.is_file():
+        return {"dropped": [], "added": []}
+    with reading(path):
+        return json.loads(path.read_text(encoding="utf-8"))
+
+
+def change_findings(parent: Path, version: Path, changed: Iterable[str], added: Findings | None,
+                    added_docs: list[str], compact: bool) -> Findings:
+    """Write the version's findings as the parent's with `changed` documents' findings dropped and the findings
+    of the `added_docs` joined; returns them.
+
+    The parent's base file and earlier additions are hard-linked, not rewritten: a change writes what the
+    changed documents said. With `compact`, everything is written as one new base instead (after an index
+    merge, when the change is rewriting the whole version anyway).
+    """
+    changed = set(changed)
+    parent_changes = _findings_changes(parent)
+    dropped = sorted(set(parent_changes["dropped"]) | changed)
+    kept_added: list[tuple[str, list[str]]] = []
+    for name, docs in parent_changes["added"]:
+        if changed & set(docs):
+            part = without_documents(_read_jsonl(parent / FINDINGS_ADDED / name), changed)
+            docs = [d for d in docs if d not in changed]
+            if docs:
+                name = _write_added(version, part)
+                kept_added.append((name, docs))
+        else:
+            (version / FINDINGS_ADDED).mkdir(exist_ok=True)
+            link_or_copy(parent / FINDINGS_ADDED / name, version / FINDINGS_ADDED / name)
+            kept_added.append((name, docs))
+    if added is not None and added_docs:
+        kept_added.append((_write_added(version, added), list(added_docs)))
+    link_or_copy(parent / FINDINGS_FILE, version / FINDINGS_FILE)
+    write_json(version / FINDINGS_CHANGES, {"dropped": dropped, "added": kept_added})
+    findings = read_findings(version)
+    if compact:
+        (version / FINDINGS_FILE).unlink()
+        (version / FINDINGS_CHANGES).unlink()
+        shutil.rmtree(version / FINDINGS_ADDED, ignore_errors=True)
+        write_findings(version, findings)
+    return findings
+
+
+def _write_added(version: Path, findings: Findings) -> str:
+    folder = version / FINDINGS_ADDED
+    folder.mkdir(exist_ok=True)
+    name = f"{time.time_ns()}.jsonl"
+    with (folder / name).open("w", encoding="utf-8") as handle:
+        findings.write_jsonl(handle)
+    return name
 
 
 @dataclass

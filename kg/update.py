@@ -1,10 +1,12 @@
 """Add and remove documents without rebuilding from the corpus folder.
 
-The live version's documents and chunks are reused as stored; only new or changed
-files are read, and only their chunks are embedded (the cache holds the rest).
-Indexes, findings and the graph are then derived for the new document set, so a
-replaced or removed document leaves no orphan chunk, vector or triple. The new
-version is written aside and published atomically, like a build.
+Only new or changed files are read, embedded and extracted; the live version's
+indexes, findings and graph are changed by document in a new version (kg/change.py),
+so a replaced or removed document leaves no orphan chunk, vector or triple and an
+add costs what the document costs. When the live version cannot be changed in place
+(built by another kg, with other settings, or with its graph in a shared store) the
+new version is derived from the stored documents and chunks instead. Either way it is
+written aside and published atomically, like a build.
 
 The corpus folder stays the source of truth: an added file is copied into it (with
 a manifest row when metadata is given) and a removed document's file is moved to
@@ -20,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg.build import BuildReport, write_version
+from kg.change import why_not_in_place, write_change
 from kg.config import Settings, load_settings
 from kg.documents import Chunk, Document, SkippedFile
 from kg.errors import BuildError, IngestError, KnowledgeBaseNotFound
@@ -47,12 +50,6 @@ class ChangeReport:
     @property
     def ok(self) -> bool:
         return not self.skipped
-
-
-def _current(kb: KnowledgeBase) -> tuple[list[Document], list[Chunk]]:
-    """Every document and chunk of the live version, as stored."""
-    documents = [kb.document(info.doc) for info in kb.documents()]
-    return documents, list(kb.iter_chunks())
 
 
 def _expand(paths: list[Path]) -> list[tuple[Path, str]]:
@@ -108,7 +105,6 @@ def add_documents(paths: list[str | Path], settings: Settings | None = None, pro
     with writer_lock(settings.kb_path):
         with KnowledgeBase(settings.kb_path) as kb:
             known = {d.doc: d.sha256 for d in kb.documents()}
-            documents, chunks = _current(kb)
         manifest = read_manifest(corpus) if corpus.is_dir() else {}
         new_docs: dict[str, tuple[Document, list[Chunk], Path]] = {}
         for path, doc_id in progress.track(files, "Reading documents"):
@@ -133,14 +129,11 @@ def add_documents(paths: list[str | Path], settings: Settings | None = None, pro
             new_docs[doc_id] = (document, doc_chunks, path)
             (report.replaced if doc_id in known else report.added).append(doc_id)
         if new_docs:
-            keep = [d for d in documents if d.doc not in new_docs]
-            kept = {d.doc for d in keep}
-            ingested = IngestResult(
-                documents=keep + [d for d, _, _ in new_docs.values()],
-                chunks=[c for c in chunks if c.doc in kept] + [c for _, cs, _ in new_docs.values() for c in cs],
-                skipped=report.skipped, warnings=report.warnings,
-                sources={doc: path for doc, (_, _, path) in new_docs.items()})
-            report.build = write_version(settings.kb_path, ingested, settings, progress)
+            report.build = _write(settings, progress, removed=set(report.replaced),
+                                  documents=[d for d, _, _ in new_docs.values()],
+                                  chunks=[c for _, cs, _ in new_docs.values() for c in cs],
+                                  sources={doc: path for doc, (_, _, path) in new_docs.items()},
+                                  skipped=report.skipped, warnings=report.warnings)
             if copy_to_corpus:
                 for document, _, path in new_docs.values():
                     _keep_in_corpus(corpus, path, document, meta)
@@ -179,11 +172,8 @@ def remove_documents(doc_ids: list[str], settings: Settings | None = None,
             if set(report.removed) == known:
                 raise BuildError("removing every document would leave the knowledge base empty; "
                                  "nothing was changed")
-            documents, chunks = _current(kb)
-        gone = set(report.removed)
-        ingested = IngestResult(documents=[d for d in documents if d.doc not in gone],
-                                chunks=[c for c in chunks if c.doc not in gone], skipped=report.skipped)
-        report.build = write_version(settings.kb_path, ingested, settings, progress)
+        report.build = _write(settings, progress, removed=set(report.removed), documents=[], chunks=[],
+                              skipped=report.skipped)
         corpus = Path(settings.corpus)
         for doc_id in report.removed:
             source = corpus / doc_id
@@ -193,6 +183,23 @@ def remove_documents(doc_ids: list[str], settings: Settings | None = None,
                 shutil.move(str(source), str(target))
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _write(settings: Settings, progress: Progress, removed: set[str], documents: list[Document],
+           chunks: list[Chunk], sources: dict[str, Path] | None = None, skipped: list[SkippedFile] | None = None,
+           warnings: list[str] | None = None) -> BuildReport:
+    """The new version: changed in place when the live one allows it, else derived from its stored chunks."""
+    with KnowledgeBase(settings.kb_path) as kb:
+        reason = why_not_in_place(kb, settings)
+        if reason is None:
+            return write_change(kb, removed, documents, chunks, settings, progress, sources, skipped, warnings)
+        progress.note(f"Rebuilding the indexes and graph from the stored documents: {reason}")
+        gone = removed | {d.doc for d in documents}
+        kept_docs = [kb.document(info.doc) for info in kb.documents() if info.doc not in gone]
+        kept_chunks = [c for c in kb.iter_chunks() if c.doc not in gone]
+    ingested = IngestResult(documents=kept_docs + documents, chunks=kept_chunks + chunks, skipped=skipped or [],
+                            warnings=warnings or [], sources=sources or {})
+    return write_version(settings.kb_path, ingested, settings, progress)
 
 
 def _merge_meta(flags: DocumentMeta | None, row: DocumentMeta | None) -> DocumentMeta | None:

@@ -11,12 +11,12 @@ from conftest import ROOT
 
 # Lower layers first; a module may import its own layer and the layers below it.
 LAYERS = [
-    {"kg", "kg.documents", "kg.text", "kg.config", "kg.errors", "kg.namespaces", "kg.progress"},
+    {"kg", "kg.documents", "kg.text", "kg.config", "kg.errors", "kg.namespaces", "kg.progress", "kg.files"},
     {"kg.ingest"},
     {"kg.index", "kg.extract"},
     {"kg.kb"},
     {"kg.graph"},
-    {"kg.build", "kg.update"},
+    {"kg.build", "kg.change", "kg.update"},
     {"kg.query"},
     {"kg.evaluate"},
     {"kg.cli", "kg.server", "kg.ui"},

@@ -13,6 +13,7 @@ method and confidence of the extractor. Entities are annotated the same way
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from decimal import Decimal
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -180,14 +181,12 @@ class GraphBuilder:
 
     # ---- findings ------------------------------------------------------------------------------
 
-    def add_findings(self, findings: Findings) -> None:
-        # An organisation enters the graph when a document names it or an action is owned by / addressed to it,
-        # so every organisation node has its label, category and kg:inGazetteer.
-        referenced: dict[str, ActionFinding] = {}
-        for a in findings.actions:
-            for org in a.organisations:
-                referenced.setdefault(org, a)
+    def add_findings(self, findings: Findings, context: "GraphContext | None" = None) -> None:
+        """The triples of `findings`; `context` (of all findings) when these are only some of them (an update)."""
+        context = context or GraphContext.of(findings)
+        referenced = context.referenced
         orgs = {o.id: o for o in findings.organisations if o.mentions or o.id in referenced}
+        emitted = context.organisations
         for o in orgs.values():
             node = ORG[o.id]
             self.add((node, RDF.type, ORGV.OrganizationalUnit if o.kind == "unit" else ORGV.Organization))
@@ -197,7 +196,7 @@ class GraphBuilder:
                     self.add((node, SKOS.altLabel, Literal(alt)))
             if o.category:
                 self.add((node, KG.category, Literal(o.category)))
-            if o.parent and o.parent in orgs:
+            if o.parent and o.parent in emitted:
                 self.add((node, ORGV.unitOf, ORG[o.parent]))
             self.add((node, KG.inGazetteer, Literal(bool(o.in_gazetteer))))
             if not o.mentions:  # named only as an action's owner: that action's passage is its evidence
@@ -236,7 +235,7 @@ class GraphBuilder:
                 self.add((node, KG.mentionedIn, doc_iri(e.doc)))
                 if e.chunk_id:
                     self.add((chunk_iri(e.chunk_id), KG.mentionsReview, node))
-            if r.partnership and r.partnership in orgs:
+            if r.partnership and r.partnership in emitted:
                 self.state(node, KG.ownedBy, ORG[r.partnership], r.evidence[:1], r.method, r.confidence)
 
         for link in findings.review_themes:
@@ -251,7 +250,7 @@ class GraphBuilder:
                 self.state(chunk_iri(m.evidence.chunk_id), KG.mentionsTheme, THEME[m.theme], [m.evidence], m.method,
                            m.confidence, m.score)
 
-        actions = {a.id for a in findings.actions}
+        actions = context.actions
         for a in findings.actions:
             node = ACTION[a.id]
             recommendation = a.kind == "recommendation"
@@ -276,6 +275,26 @@ class GraphBuilder:
             for answered in a.responds_to:
                 if answered in actions:
                     self.state(node, KG.answers, ACTION[answered], [a.evidence], a.method, a.confidence)
+
+
+@dataclass
+class GraphContext:
+    """What the triples of one finding depend on among all findings: an organisation enters the graph when a
+    document names it or an action is owned by / addressed to it (`referenced`: the first such action, whose
+    passage is then its evidence); links to organisations and actions are stated only to ones in the graph."""
+
+    referenced: dict[str, ActionFinding]
+    organisations: set[str]
+    actions: set[str]
+
+    @classmethod
+    def of(cls, findings: Findings) -> "GraphContext":
+        referenced: dict[str, ActionFinding] = {}
+        for a in findings.actions:
+            for org in a.organisations:
+                referenced.setdefault(org, a)
+        orgs = {o.id for o in findings.organisations if o.mentions or o.id in referenced}
+        return cls(referenced, orgs, {a.id for a in findings.actions})
 
 
 def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
@@ -315,4 +334,4 @@ def chunk_links(findings: Findings) -> set[tuple[str, str, str]]:
     return links
 
 
-__all__ = ["build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder", "NTriplesSink"]
+__all__ = ["GraphContext", "build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder", "NTriplesSink"]

@@ -41,15 +41,18 @@ class LexicalIndex:
         size = json.loads((folder / "kg.json").read_text())["size"]
         return cls(retriever, size)
 
+    def document_frequency(self, token: str) -> int:
+        """How many passages contain the token."""
+        row = self.retriever.vocab_dict.get(token)
+        indptr = self.retriever.scores["indptr"]
+        return 0 if row is None else int(indptr[row + 1] - indptr[row])
+
     def rarity(self, tokens: list[str]) -> dict[str, float]:
         """Each token's inverse document frequency (BM25's, Lucene variant): rare words weigh more; a word no
         passage contains weighs most."""
-        vocab = self.retriever.vocab_dict
-        indptr = self.retriever.scores["indptr"]
         out = {}
         for token in tokens:
-            row = vocab.get(token)
-            df = 0 if row is None else int(indptr[row + 1] - indptr[row])
+            df = self.document_frequency(token)
             out[token] = float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
         return out
 
@@ -65,7 +68,22 @@ class LexicalIndex:
         tokens = [t for t in tokenize(query) if t in vocab]
         if not tokens or self.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores = self.retriever.get_scores(tokens)
+        return self._top(self.retriever.get_scores(tokens), k, allowed)
+
+    def search_weighted(self, weighted: list[tuple[str, float]], k: int, allowed: np.ndarray | None = None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows with each query token's BM25 score multiplied by its weight (a segment rescaled to the IDF
+        of the whole collection, kg/index/segments.py); a token repeated in the query counts per repeat."""
+        vocab = self.retriever.vocab_dict
+        weighted = [(t, w) for t, w in weighted if t in vocab]
+        if not weighted or self.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = np.zeros(self.size, dtype=np.float32)
+        for token, weight in weighted:
+            scores += np.float32(weight) * self.retriever.get_scores([token]).astype(np.float32)
+        return self._top(scores, k, allowed)
+
+    def _top(self, scores: np.ndarray, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         if allowed is not None:
             scores = scores * allowed.astype(np.float32)
         # Top-k among the passages that contain a query word only: numpy's argpartition over all rows,

@@ -438,7 +438,7 @@ class Asker:
         """Whether the best passages speak to a question the graph could not answer: close in meaning (cosine >=
         setting ask_found_similarity) and sharing two of the words it is about (one, if it has one). Partners'
         names are not what a question is about ("best pizza in Barnet") unless they are all it has."""
-        _, scores = self.searcher.dense.search(vector, 1)
+        _, scores = self.searcher.indexes.dense_search(vector, 1)
         if not len(scores) or float(scores[0]) < float(self.settings.ask_found_similarity):
             return False
         names = [*resolved.organisations.values(), *categories.values()]
@@ -447,7 +447,7 @@ class Asker:
             return False
         # A passage speaks to the question when it shares two of its words and most of what is particular to
         # it: its words weighted by rarity ("staff" and "council" are everywhere; "parking" is not).
-        rarity = self.searcher.lexical.rarity(sorted(wanted))
+        rarity = self.searcher.indexes.rarity(sorted(wanted))
         total = sum(rarity.values()) or 1.0
         need = float(self.settings.ask_found_coverage)
         for result in results[:5]:

@@ -13,10 +13,9 @@ import numpy as np
 from kg.config import Settings, load_settings
 from kg.documents import Passage
 from kg.errors import QueryError
-from kg.index.dense import DenseIndex, load_dense_index
 from kg.index.embed import Embedder
 from kg.index.fusion import reciprocal_rank_fusion, zscore_fusion
-from kg.index.lexical import LexicalIndex
+from kg.index.segments import SegmentedIndexes, open_segments
 from kg.kb import KnowledgeBase, reading
 from kg.query.resolve import expand_query
 
@@ -146,33 +145,25 @@ class Searcher:
     def __init__(self, kb: KnowledgeBase, settings: Settings | None = None):
         self.kb = kb
         self.settings = settings or load_settings()
-        self._dense: DenseIndex | None = None
-        self._lexical: LexicalIndex | None = None
+        self._indexes: SegmentedIndexes | None = None
         self._lock = threading.Lock()
         model = kb.manifest.get("settings", {}).get("embedding_model") or self.settings.embedding_model
         self.embedder = Embedder(model, self.settings.embedding_batch_size)
 
     @property
-    def dense(self) -> DenseIndex:
+    def indexes(self) -> SegmentedIndexes:
+        """Both legs over every segment of the version (kg/index/segments.py), loaded on first use."""
         with self._lock:
-            if self._dense is None:
-                large = self.kb.chunk_count() > 1_000_000
+            if self._indexes is None:
                 with reading(self.kb.path / "dense" / "dense.faiss"):
-                    self._dense = load_dense_index(self.kb.path / "dense", mmap=large,
-                                                  ef_search=self.settings.hnsw_ef_search, nprobe=self.settings.ivf_nprobe)
-            return self._dense
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        with self._lock:
-            if self._lexical is None:
-                with reading(self.kb.path / "bm25"):
-                    self._lexical = LexicalIndex.load(self.kb.path / "bm25", mmap=self.kb.chunk_count() > 1_000_000)
-            return self._lexical
+                    self._indexes = open_segments(self.kb.path, mmap=self.kb.chunk_count() > 1_000_000,
+                                                  ef_search=self.settings.hnsw_ef_search,
+                                                  nprobe=self.settings.ivf_nprobe)
+            return self._indexes
 
     def warm(self) -> None:
         """Load the indexes and the model now (a server does this at start)."""
-        _ = self.dense, self.lexical
+        _ = self.indexes
         self.embedder.encode_query("warm up")
 
     def allowed_rows(self, filters: SearchFilters | None) -> np.ndarray | None:
@@ -224,15 +215,11 @@ class Searcher:
         scores: dict[str, dict[int, float]] = {}
         if mode in ("hybrid", "dense"):
             vector = query_vector if query_vector is not None else self.embedder.encode_query(query)
-            rows, sims = self.dense.search(vector, n, allowed)
+            rows, sims = self.indexes.dense_search(vector, n, allowed)
             rankings["dense"] = rows
             scores["dense"] = dict(zip(rows.tolist(), sims.tolist()))
         if mode in ("hybrid", "bm25"):
-            mask = None
-            if allowed is not None:
-                mask = np.zeros(self.lexical.size, dtype=np.float32)
-                mask[allowed] = 1
-            rows, bm = self.lexical.search(expand_query(query), n, mask)
+            rows, bm = self.indexes.lexical_search(expand_query(query), n, allowed)
             rankings["bm25"] = rows
             scores["bm25"] = dict(zip(rows.tolist(), bm.tolist()))
         if mode == "hybrid":

@@ -58,8 +58,9 @@ class DenseIndex:
         """The final top k from FAISS's candidates (re-ranking backends override this)."""
         return rows[:k], scores[:k]
 
-    def search(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k rows for a (1, d) query vector, optionally restricted to `allowed_rows`."""
+    def search(self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None = None,
+               excluded: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k rows for a (1, d) query vector, restricted to `allowed_rows` or to all but `excluded` rows."""
         import faiss
 
         if self.size == 0 or k <= 0:
@@ -70,6 +71,12 @@ class DenseIndex:
             if len(allowed_rows) == 0:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
             params = self.search_parameters(faiss.IDSelectorBatch(np.asarray(allowed_rows, dtype=np.int64)))
+        elif excluded is not None and len(excluded):
+            # The selector objects must outlive the search: FAISS keeps only pointers to them.
+            batch = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
+            selector = faiss.IDSelectorNot(batch)
+            selector.batch = batch
+            params = self.search_parameters(selector)
         query = np.ascontiguousarray(query, dtype=np.float32)
         threads = faiss.omp_get_max_threads()
         one_thread = self.single_query_threads is not None and len(query) == 1 and threads > self.single_query_threads

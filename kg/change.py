@@ -1,0 +1,166 @@
+"""Write a version as its parent changed by some documents: the cost is what the documents cost.
+
+`kg add` and `kg remove` (kg/update.py) come here. The parent's files are shared (hard links, Oxigraph's
+backup) and only the change is applied to each part:
+
+    corpus.sqlite   copied, the changed documents' rows deleted and the new ones inserted (rows of kept
+                    chunks never change)
+    indexes         the base segment shared, the delta rebuilt, removed rows listed (kg/index/segments.py)
+    findings        only the new documents are extracted; their findings are joined to the parent's, and a
+                    removed document's are dropped (kg/extract/merge.py, kg/kb.py change_findings)
+    graph           the triples of the entities the documents touch, before and after, deleted and inserted
+                    (kg/graph/delta.py)
+
+An added document is extracted on its own: a review it names only through another document's name for it, or
+an organisation recognised only from the wording of others, can differ from what a full `kg build` finds.
+A build re-extracts everything together. The version is published atomically like a build's.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kg import __version__
+from kg.build import BuildReport, cached_similarity
+from kg.config import Settings
+from kg.documents import Chunk, Document, SkippedFile
+from kg.extract import extract_findings
+from kg.extract.findings import Findings
+from kg.extract.merge import Touched
+from kg.graph.build import chunk_links
+from kg.graph.delta import apply_graph_change, graph_change
+from kg.graph.oxigraph_backend import STORE_DIR
+from kg.index import cache_path, indexed_text
+from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
+from kg.index.segments import rows_used, update_segments
+from kg.kb import (FINDINGS_FILE, KnowledgeBase, change_corpus, change_findings, keep_originals, new_version,
+                   read_chunk_texts, write_chunk_links, write_json)
+from kg.progress import Progress
+
+# Manifest settings that must match for a version to be changed in place rather than rebuilt.
+_SAME_SETTINGS = ("embedding_model", "chunk_target_words", "chunk_max_words", "chunk_overlap_words",
+                  "theme_similarity", "review_theme_similarity")
+
+
+def why_not_in_place(kb: KnowledgeBase, settings: Settings) -> str | None:
+    """Why the live version cannot be changed in place (then the change rebuilds from stored chunks), or None."""
+    if settings.graph_store == "remote":
+        return "the graph lives in a shared store"
+    if kb.manifest.get("kg_version") != __version__:
+        return f"it was built by kg {kb.manifest.get('kg_version')}"
+    built = kb.manifest.get("settings", {})
+    changed = [k for k in _SAME_SETTINGS if str(built.get(k)) != str(settings.values[k])]
+    if changed:
+        return f"settings changed since it was built ({', '.join(changed)})"
+    if not all((kb.path / name).exists() for name in ("vectors.npy", "dense", "bm25", STORE_DIR, FINDINGS_FILE)):
+        return "it lacks files an in-place change needs"
+    return None
+
+
+def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document], chunks: list[Chunk],
+                 settings: Settings, progress: Progress, sources: dict[str, Path] | None = None,
+                 skipped: list[SkippedFile] | None = None, warnings: list[str] | None = None) -> BuildReport:
+    """Publish a new version: `kb`'s live version without `removed` documents and with `documents` added.
+
+    A document both removed and added is replaced. The caller holds the writer lock and has checked
+    `why_not_in_place`.
+    """
+    root, parent = kb.root, kb.path
+    timings: dict[str, float] = {}
+    changed = set(removed) | {d.doc for d in documents}
+    with new_version(root) as version:
+        t = time.perf_counter()
+        old_docs = [d for d in (kb.document(doc) for doc in sorted(removed)) if d is not None]
+        old_chunks = [c for d in old_docs for c in kb.iter_chunks(d.doc)]
+        removed_rows, added_rows = change_corpus(parent, version, removed, documents, chunks, rows_used(parent))
+        keep_originals(root, documents, sources or {})
+        timings["store"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        vectors, encoded = np.zeros((0, 0), dtype=np.float32), 0
+        if chunks:
+            embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+            cache = EmbeddingCache(cache_path(settings))
+            try:
+                vectors, encoded = embed_with_cache(embedder, [indexed_text(c) for c in chunks], cache,
+                                                    progress=progress.track)
+            finally:
+                cache.close()
+        timings["embed"] = time.perf_counter() - t
+
+        progress.note("Updating the indexes")
+        segments = update_segments(
+            parent, version, np.asarray(removed_rows, dtype=np.int64), np.asarray(added_rows, dtype=np.int64),
+            vectors, lambda rows: read_chunk_texts(version, rows), settings.ann_index, settings.ann_threshold,
+            float(settings.index_merge_fraction), int(settings.index_merge_min),
+            ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe)
+        timings["index"] = segments.seconds
+
+        progress.note("Extracting reviews, themes, actions and organisations from the new documents")
+        t = time.perf_counter()
+        added = None
+        if documents:
+            added = extract_findings(documents, chunks, similarity=cached_similarity(settings, chunks, vectors),
+                                     settings=settings)
+        before = kb.findings()
+        after = change_findings(parent, version, changed, added, [d.doc for d in documents],
+                                compact=segments.merged)
+        timings["extract"] = time.perf_counter() - t
+
+        progress.note("Updating the knowledge graph")
+        t = time.perf_counter()
+        change = graph_change(before, after, changed, (old_docs, old_chunks), (documents, chunks),
+                              lambda doc: (kb.document(doc).text if kb.document_info(doc) else None))
+        triples = apply_graph_change(parent, version, change, int(kb.manifest.get("graph", {}).get("triples", 0)))
+        rows = {c.chunk_id: r for c, r in zip(chunks, added_rows)}
+        links = chunk_links(Touched().add(after, {d.doc for d in documents}).restrict(after))
+        write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in links if cid in rows])
+        timings["graph"] = time.perf_counter() - t
+
+        stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples,
+                 **_finding_counts(after)}
+        manifest = _manifest(kb, version, removed, documents, settings, timings, stats, skipped or [],
+                             warnings or [])
+        manifest["update"] = {"in_place": True, "parent": parent.name, "merged": segments.merged,
+                              "delta_rows": segments.delta_rows, "deleted_rows": segments.deleted_rows,
+                              "triples_deleted": len(change.deleted), "triples_inserted": len(change.inserted)}
+        write_json(version / "manifest.json", manifest)
+        counts = manifest["counts"]
+    return BuildReport(version=root, documents=counts["documents"], chunks=counts["chunks"],
+                       skipped=list(skipped or []), warnings=list(warnings or []), timings=timings, stats=stats)
+
+
+def _finding_counts(findings: Findings) -> dict[str, int]:
+    return {"reviews": len(findings.reviews), "actions": len(findings.actions),
+            "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),
+            "organisations": sum(1 for o in findings.organisations if o.mentions)}
+
+
+def _manifest(kb: KnowledgeBase, version: Path, removed: set[str], documents: list[Document], settings: Settings,
+              timings: dict[str, float], stats: dict, skipped: list[SkippedFile], warnings: list[str]) -> dict:
+    import sqlite3
+
+    inputs = {doc: sha for doc, sha in kb.manifest.get("inputs", {}).items() if doc not in removed}
+    inputs.update({d.doc: d.sha256 for d in documents})
+    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    try:
+        docs, sections, words = db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(section_count), 0), COALESCE(SUM(words), 0) FROM documents").fetchone()
+        chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    finally:
+        db.close()
+    return {
+        "kg_version": __version__,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "settings": kb.manifest.get("settings", {}),
+        "inputs": dict(sorted(inputs.items())),
+        "counts": {"documents": docs, "chunks": chunks, "sections": sections, "words": words},
+        "index": {k: stats[k] for k in ("encoded", "dense_index")},
+        "graph": {k: v for k, v in stats.items() if k not in ("encoded", "dense_index")},
+        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+        "warnings": warnings,
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
