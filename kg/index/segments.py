@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import ContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,18 +161,32 @@ def _best(rows: list[np.ndarray], scores: list[np.ndarray], k: int) -> tuple[np.
 
 # ---- reading -------------------------------------------------------------------------------
 
-def open_segments(version: Path, mmap: bool = False, **dense_params) -> SegmentedIndexes:
-    """The version's segments, loaded (memory-mapped when `mmap`)."""
-    deleted = np.load(version / DELETED) if (version / DELETED).is_file() else _EMPTY_ROWS
-    base_rows = np.load(version / BASE_ROWS) if (version / BASE_ROWS).is_file() else None
-    base = Segment(load_dense_index(version / "dense", mmap=mmap, **dense_params),
-                   LexicalIndex.load(version / "bm25", mmap=mmap), base_rows, _EMPTY_ROWS)
+@contextmanager
+def _no_guard(_path: Path) -> Iterator[None]:
+    yield
+
+
+def open_segments(version: Path, mmap: bool = False, guard: Callable[[Path], ContextManager] = _no_guard,
+                  **dense_params) -> SegmentedIndexes:
+    """The version's segments, loaded (memory-mapped when `mmap`); `guard(path)` wraps the reading of each part
+    (kg.kb.reading turns a damaged file into an error that names it)."""
+    with guard(version / DELETED):
+        deleted = np.load(version / DELETED) if (version / DELETED).is_file() else _EMPTY_ROWS
+    with guard(version / BASE_ROWS):
+        base_rows = np.load(version / BASE_ROWS) if (version / BASE_ROWS).is_file() else None
+    with guard(version / "dense" / "dense.faiss"):
+        dense = load_dense_index(version / "dense", mmap=mmap, **dense_params)
+    with guard(version / "bm25"):
+        lexical = LexicalIndex.load(version / "bm25", mmap=mmap)
+    base = Segment(dense, lexical, base_rows, _EMPTY_ROWS)
     if len(deleted):
         base.excluded = np.unique(base.positions_of(deleted))
     segments = [base]
     if (version / DELTA / "rows.npy").is_file():
-        segments.append(Segment(load_dense_index(version / DELTA / "dense"), LexicalIndex.load(version / DELTA / "bm25"),
-                                np.load(version / DELTA / "rows.npy"), _EMPTY_ROWS))
+        with guard(version / DELTA):
+            segments.append(Segment(load_dense_index(version / DELTA / "dense"),
+                                    LexicalIndex.load(version / DELTA / "bm25"), np.load(version / DELTA / "rows.npy"),
+                                    _EMPTY_ROWS))
     return SegmentedIndexes(segments)
 
 

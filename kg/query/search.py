@@ -155,10 +155,8 @@ class Searcher:
         """Both legs over every segment of the version (kg/index/segments.py), loaded on first use."""
         with self._lock:
             if self._indexes is None:
-                with reading(self.kb.path / "dense" / "dense.faiss"):
-                    self._indexes = open_segments(self.kb.path, mmap=self.kb.chunk_count() > 1_000_000,
-                                                  ef_search=self.settings.hnsw_ef_search,
-                                                  nprobe=self.settings.ivf_nprobe)
+                self._indexes = open_segments(self.kb.path, mmap=self.kb.chunk_count() > 1_000_000, guard=reading,
+                                              ef_search=self.settings.hnsw_ef_search, nprobe=self.settings.ivf_nprobe)
             return self._indexes
 
     def warm(self) -> None:
