@@ -37,7 +37,7 @@ import numpy as np
 
 from common import GOLD, ROOT, folder_size, machine, markdown_table, peak_rss_mb, percentile, timer, write_section
 
-STAGES = ("corpus", "build", "dense", "bm25", "search", "graph", "serve", "startup")
+STAGES = ("corpus", "build", "dense", "bm25", "search", "graph", "serve", "startup", "change")
 SEED = 7
 NOISE = 0.02  # per-dimension sd of the gaussian noise on derived vectors (|noise| ≈ 0.39 for 384 dimensions)
 MIX = 0.3  # a derived vector moves up to this far from its real base towards another real vector
@@ -551,6 +551,108 @@ def stage_graph(work: Path, size: int) -> dict:
     return out
 
 
+def _report_to_add(work: Path, chunks: tuple[int, int] = (90, 110)):
+    """A synthetic report of about 100 chunks that is in no corpus (the same one for every size)."""
+    import synthetic
+    from kg.ingest import ingest_file
+
+    folder = work / "to-add"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(900_000, 900_400):
+        path, meta = synthetic.generate_document(SEED, index, folder)
+        document, doc_chunks = ingest_file(path, path.name, meta)
+        if chunks[0] <= len(doc_chunks) <= chunks[1]:
+            return path, len(doc_chunks)
+        path.unlink()
+    raise SystemExit("no synthetic report of about 100 chunks")
+
+
+def _written_mb(version: Path) -> float:
+    """What a version wrote itself: files not shared (hard-linked) with another version."""
+    return round(sum(p.stat().st_size for p in version.rglob("*") if p.is_file() and p.stat().st_nlink == 1) / 1e6, 1)
+
+
+def stage_change(work: Path, size: int) -> dict:
+    """`kg add` and `kg remove` of one ~100-chunk report, in place, on this size's knowledge base.
+
+    The first add embeds the report (timed apart and excluded from the comparison); the add is then repeated on
+    a warm embedding cache, as every later timing is. Each step is the library call `kg add`/`kg remove` makes.
+    """
+    import resource
+
+    from kg.config import load_settings
+    from kg.kb import current_version
+    from kg.update import add_documents, remove_documents
+
+    root = kb_root(work, size)
+    settings = load_settings(kb=str(root))
+    path, chunks = _report_to_add(work)
+    steps = {}
+    for step in ("add (cold cache)", "remove", "add", "remove again"):
+        t = time.perf_counter()
+        if step.startswith("add"):
+            report = add_documents([path], settings, copy_to_corpus=False)
+        else:
+            report = remove_documents([path.name], settings)
+        total = time.perf_counter() - t
+        version = current_version(root)
+        manifest = json.loads((version / "manifest.json").read_text())
+        timings = report.build.timings
+        steps[step] = {"total_s": round(total, 2), "embed_s": round(timings.get("embed", 0.0), 2),
+                       "without_embed_s": round(total - timings.get("embed", 0.0), 2),
+                       "timings": {k: round(v, 2) for k, v in timings.items()},
+                       "update": manifest.get("update"), "written_mb": _written_mb(version),
+                       "version_mb": round(folder_size(version) / 1e6, 1)}
+    return {"report_chunks": chunks, "steps": steps,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def render_change(work: Path, sizes: list[int]) -> str:
+    """The in-place add/remove table: one row per measure, one column per size."""
+    r = {s: read_result(work, s, "change") for s in sizes}
+    b = {s: read_result(work, s, "build") for s in sizes}
+    sizes = [s for s in sizes if r[s]]
+    if not sizes:
+        return ""
+    chunks = {s: _get(b[s], "chunks", default=s) for s in sizes}
+    lines = ["## Adding and removing a report in place (benchmarks/scale.py, stage change)", "",
+             f"Machine: {machine()}. Knowledge bases built by the scale benchmark (synthetic reports, derived "
+             "vectors); the report added is a synthetic one of "
+             f"{_get(r[sizes[0]], 'report_chunks')} chunks in no corpus. Each step is the library call "
+             "`kg add` / `kg remove` makes, in one process (the model loads once). Embedding the report is timed "
+             "apart and left out of the comparison, as the target says; the other adds find it in the cache.",
+             "Before this change an add rewrote the whole version (`write_version`): its cost is the build's "
+             "store, index, extraction and graph stages, shown as the first row.", "",
+             "| measure | " + " | ".join(f"{chunks[s]:,} chunks" for s in sizes) + " |",
+             "|---|" + "---|" * len(sizes)]
+
+    def row(label, fn):
+        lines.append(f"| {label} | " + " | ".join(str(fn(s)) for s in sizes) + " |")
+
+    def before(s):
+        t = _get(b[s], "timings", default={})
+        return round(sum(t.get(k, 0) for k in ("store", "index", "extract", "graph")), 1) if t else "—"
+
+    row("before: add = rewrite the version (s)", before)
+    for step in ("add (cold cache)", "add", "remove", "remove again"):
+        row(f"{step}: total (s)", lambda s, step=step: _get(r[s], "steps", step, "total_s"))
+    row("add: embedding the report, cold cache (s)", lambda s: _get(r[s], "steps", "add (cold cache)", "embed_s"))
+    row("**add without embedding (s)**", lambda s: _get(r[s], "steps", "add", "without_embed_s"))
+    row("  of which store · index · extract · graph (s)", lambda s: " · ".join(
+        str(_get(r[s], "steps", "add", "timings", k)) for k in ("store", "index", "extract", "graph")))
+    row("**remove (s)**", lambda s: _get(r[s], "steps", "remove again", "total_s"))
+    row("  of which store · index · extract · graph (s)", lambda s: " · ".join(
+        str(_get(r[s], "steps", "remove again", "timings", k)) for k in ("store", "index", "extract", "graph")))
+    row("add ÷ the same add at the smallest size", lambda s: round(
+        _get(r[s], "steps", "add", "without_embed_s") / _get(r[sizes[0]], "steps", "add", "without_embed_s"), 2))
+    row("triples deleted · inserted by the add", lambda s: f"{_get(r[s], 'steps', 'add', 'update', 'triples_deleted')}"
+        f" · {_get(r[s], 'steps', 'add', 'update', 'triples_inserted')}")
+    row("new version: written (MB) · whole (MB, shared files included)", lambda s: f"{_get(r[s], 'steps', 'add', 'written_mb')}"
+        f" · {_get(r[s], 'steps', 'add', 'version_mb')}")
+    row("peak RSS of the process (MB)", lambda s: _get(r[s], "peak_rss_mb"))
+    return "\n".join(lines)
+
+
 def _in_fork(func, timeout: float):
     """Milliseconds `func()` takes in a forked copy of this process, stopped after `timeout` seconds."""
     import multiprocessing
@@ -681,7 +783,7 @@ def run_stage(work: Path, size: int, stage: str, quick: bool) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     functions = {"corpus": stage_corpus, "build": stage_build, "bm25": stage_bm25, "search": stage_search,
-                 "graph": stage_graph, "serve": stage_serve, "startup": stage_startup}
+                 "graph": stage_graph, "serve": stage_serve, "startup": stage_startup, "change": stage_change}
     load_before = load()
     t = time.perf_counter()
     if stage == "dense":
@@ -738,9 +840,14 @@ def report(work: Path) -> None:
     """Tabulate every size measured in WORK side by side and write the scale section of RESULTS.md."""
     sizes = sorted(int(p.name) for p in (work / "results").iterdir() if p.is_dir() and p.name.isdigit() and p.name != "0")
     sample = json.loads((work / "sample.json").read_text()) if (work / "sample.json").exists() else {}
-    text = render_report(work, sizes, sample)
-    print(text)
-    write_section("scale", text)
+    if all(read_result(work, s, "search") for s in sizes):  # a partial run does not replace the full table
+        text = render_report(work, sizes, sample)
+        print(text)
+        write_section("scale", text)
+    change = render_change(work, sizes)
+    if change:
+        print(change)
+        write_section("scale-change", change)
 
 
 def _get(data: dict | None, *keys, default="—"):

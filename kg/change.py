@@ -37,7 +37,7 @@ from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.segments import rows_used, update_segments
 from kg.kb import (FINDINGS_FILE, KnowledgeBase, change_corpus, change_findings, keep_originals, new_version,
-                   read_chunk_texts, write_chunk_links, write_json)
+                   read_base_findings, read_chunk_texts, read_findings, write_chunk_links, write_json)
 from kg.progress import Progress
 
 # Manifest settings that must match for a version to be changed in place rather than rebuilt.
@@ -105,9 +105,10 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         if documents:
             added = extract_findings(documents, chunks, similarity=cached_similarity(settings, chunks, vectors),
                                      settings=settings)
-        before = kb.findings()
+        base = read_base_findings(parent)  # read once: the parent's findings and the new ones both start from it
+        before = read_findings(parent, base)
         after = change_findings(parent, version, changed, added, [d.doc for d in documents],
-                                compact=segments.merged)
+                                compact=segments.merged, base=base)
         timings["extract"] = time.perf_counter() - t
 
         progress.note("Updating the knowledge graph")

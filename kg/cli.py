@@ -174,6 +174,13 @@ def stats(kb: KbOption = Path("data/kb")) -> None:
         if graph:
             out.print("graph: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in graph.items()))
             _print_graph_analytics(base)
+        change = base.manifest.get("update")
+        if change:  # written by `kg add` / `kg remove` in place
+            out.print(("changed in place and merged into one index segment" if change["merged"] else
+                       f"changed in place: {_count(change['delta_rows'], 'chunk')} in the delta segment, "
+                       f"{_count(change['deleted_rows'], 'removed chunk')} skipped until the next merge")
+                      + f"; graph {change['triples_deleted']:,} triples deleted, "
+                        f"{change['triples_inserted']:,} inserted")
         skipped = base.manifest.get("skipped", [])
         if skipped:
             out.print(f"skipped {len(skipped)} file(s):")
@@ -181,6 +188,10 @@ def stats(kb: KbOption = Path("data/kb")) -> None:
                 out.print(f"  {s['path']}: {s['reason']}", highlight=False)
         else:
             out.print("skipped: none")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _filters(doc, date_from, date_to, theme=None, review=None, review_type=None, publisher=None):

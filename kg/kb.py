@@ -359,19 +359,28 @@ def write_findings(version: Path, findings: Findings) -> None:
         findings.write_jsonl(handle)
 
 
-def read_findings(version: Path) -> Findings:
+def read_findings(version: Path, base: Findings | None = None) -> Findings:
     """The findings of a version (KnowledgeBase.findings reads them once): the base, less what removed documents
-    said, joined with the findings of documents added in place (KnowledgeBaseDamaged if a file cannot be read)."""
+    said, joined with the findings of documents added in place (KnowledgeBaseDamaged if a file cannot be read).
+
+    Args:
+        base: the version's base findings when already read (versions changed in place share the file).
+    """
     if not (version / FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_FILE).exists():
         with reading(version / LEGACY_FINDINGS_FILE):
             return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
-    findings = _read_jsonl(version / FINDINGS_FILE)
+    findings = base if base is not None else read_base_findings(version)
     changes = _findings_changes(version)
     if changes["dropped"]:
         findings = without_documents(findings, changes["dropped"])
     for name, _ in changes["added"]:
         findings = join_findings(findings, _read_jsonl(version / FINDINGS_ADDED / name))
     return findings
+
+
+def read_base_findings(version: Path) -> Findings:
+    """The version's base findings file alone (what a build wrote)."""
+    return _read_jsonl(version / FINDINGS_FILE)
 
 
 def _read_jsonl(path: Path) -> Findings:
@@ -388,13 +397,16 @@ def _findings_changes(version: Path) -> dict:
 
 
 def change_findings(parent: Path, version: Path, changed: Iterable[str], added: Findings | None,
-                    added_docs: list[str], compact: bool) -> Findings:
+                    added_docs: list[str], compact: bool, base: Findings | None = None) -> Findings:
     """Write the version's findings as the parent's with `changed` documents' findings dropped and the findings
     of the `added_docs` joined; returns them.
 
     The parent's base file and earlier additions are hard-linked, not rewritten: a change writes what the
     changed documents said. With `compact`, everything is written as one new base instead (after an index
     merge, when the change is rewriting the whole version anyway).
+
+    Args:
+        base: the parent's base findings when already read (the new version shares the file).
     """
     changed = set(changed)
     parent_changes = _findings_changes(parent)
@@ -415,7 +427,7 @@ def change_findings(parent: Path, version: Path, changed: Iterable[str], added: 
         kept_added.append((_write_added(version, added), list(added_docs)))
     link_or_copy(parent / FINDINGS_FILE, version / FINDINGS_FILE)
     write_json(version / FINDINGS_CHANGES, {"dropped": dropped, "added": kept_added})
-    findings = read_findings(version)
+    findings = read_findings(version, base)
     if compact:
         (version / FINDINGS_FILE).unlink()
         (version / FINDINGS_CHANGES).unlink()
