@@ -66,7 +66,9 @@ def agreement(corpus: Path, work: Path) -> dict[str, float]:
     from kg.config import load_settings
     from kg.update import add_documents
 
-    files = sorted(p for p in corpus.iterdir() if p.is_file() and p.suffix in (".txt", ".md", ".html", ".pdf", ".docx"))
+    from kg.ingest import corpus_files
+
+    files = corpus_files(corpus)  # what a build reads (not the folder's README or manifest)
     os.environ["KG_CACHE_DIR"] = str(work / "cache-agreement")
     full = load_settings(kb=str(work / f"agree-full-{corpus.name}"))
     build_knowledge_base(corpus, full)
@@ -77,7 +79,7 @@ def agreement(corpus: Path, work: Path) -> dict[str, float]:
         (partial / "corpus").mkdir(parents=True)
         for f in corpus.iterdir():
             if f.is_file() and f != left_out:
-                shutil.copy(f, partial / "corpus")
+                shutil.copy(f, partial / "corpus")  # the manifest too, so metadata is the same
         settings = load_settings(kb=str(partial / "kb"), corpus=str(partial / "corpus"))
         build_knowledge_base(partial / "corpus", settings)
         add_documents([left_out], settings, copy_to_corpus=False)
