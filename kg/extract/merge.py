@@ -48,45 +48,47 @@ def without_documents(findings: Findings, docs: Iterable[str]) -> Findings:
 
 def join_findings(base: Findings, added: Findings) -> Findings:
     """`base` with the findings of other documents joined in (neither argument is changed)."""
-    out = Findings(themes=base.themes or added.themes, reviews=list(base.reviews),
-                   organisations=list(base.organisations), theme_mentions=base.theme_mentions + added.theme_mentions,
-                   review_themes=list(base.review_themes), actions=base.actions + added.actions)
-    reviews = {r.id: i for i, r in enumerate(out.reviews)}
-    for review in added.reviews:
-        if review.id not in reviews:
-            reviews[review.id] = len(out.reviews)
-            out.reviews.append(review)
-            continue
-        known = out.reviews[reviews[review.id]] = copy.copy(out.reviews[reviews[review.id]])
-        known.evidence = _pool(known.evidence, review.evidence)
-        known.alt_labels = list(dict.fromkeys([*known.alt_labels, *review.alt_labels]))
-        for name in _REVIEW_ATTRIBUTES:
-            if getattr(known, name) is None:
-                setattr(known, name, getattr(review, name))
-        if known.year is None and review.year is not None:
-            known.year, known.year_basis = review.year, review.year_basis
-    orgs = {o.id: i for i, o in enumerate(out.organisations)}
-    for org in added.organisations:
-        if org.id not in orgs:
-            orgs[org.id] = len(out.organisations)
-            out.organisations.append(org)
-            continue
-        known = out.organisations[orgs[org.id]] = copy.copy(out.organisations[orgs[org.id]])
-        known.mentions = _pool(known.mentions, org.mentions)
-        known.alt_labels = list(dict.fromkeys([*known.alt_labels, *org.alt_labels]))
-        for name in ("acronym", "category", "parent"):
-            if getattr(known, name) is None:
-                setattr(known, name, getattr(org, name))
-    links = {(r.review, r.theme): i for i, r in enumerate(out.review_themes)}
-    for link in added.review_themes:
-        key = (link.review, link.theme)
-        if key not in links:
-            links[key] = len(out.review_themes)
-            out.review_themes.append(link)
-            continue
-        known = out.review_themes[links[key]] = copy.copy(out.review_themes[links[key]])
-        known.evidence = _pool(known.evidence, link.evidence)
+    return Findings(
+        themes=base.themes or added.themes,
+        reviews=_join_by(base.reviews, added.reviews, lambda r: r.id, _fill_review),
+        organisations=_join_by(base.organisations, added.organisations, lambda o: o.id, _fill_organisation),
+        theme_mentions=base.theme_mentions + added.theme_mentions,
+        review_themes=_join_by(base.review_themes, added.review_themes, lambda r: (r.review, r.theme),
+                               lambda known, new: setattr(known, "evidence", _pool(known.evidence, new.evidence))),
+        actions=base.actions + added.actions)
+
+
+def _join_by(known: list, added: list, key, fill) -> list:
+    """`known` with `added` joined: a new key is appended; a known one is copied and `fill(copy, new)` updates it."""
+    out = list(known)
+    at = {key(item): i for i, item in enumerate(out)}
+    for item in added:
+        i = at.get(key(item))
+        if i is None:
+            at[key(item)] = len(out)
+            out.append(item)
+        else:
+            out[i] = copy.copy(out[i])
+            fill(out[i], item)
     return out
+
+
+def _fill_review(known, review) -> None:
+    known.evidence = _pool(known.evidence, review.evidence)
+    known.alt_labels = list(dict.fromkeys([*known.alt_labels, *review.alt_labels]))
+    for name in _REVIEW_ATTRIBUTES:
+        if getattr(known, name) is None:
+            setattr(known, name, getattr(review, name))
+    if known.year is None and review.year is not None:
+        known.year, known.year_basis = review.year, review.year_basis
+
+
+def _fill_organisation(known, org) -> None:
+    known.mentions = _pool(known.mentions, org.mentions)
+    known.alt_labels = list(dict.fromkeys([*known.alt_labels, *org.alt_labels]))
+    for name in ("acronym", "category", "parent"):
+        if getattr(known, name) is None:
+            setattr(known, name, getattr(org, name))
 
 
 def _pool(first: list[Evidence], second: list[Evidence]) -> list[Evidence]:
