@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -56,6 +57,28 @@ def northshire():
     from kg.ingest import ingest_file
 
     return ingest_file(DATA / "northshire_cspr_summary.md")
+
+
+def build_from(root: Path, files: list[Path]) -> Path:
+    """A knowledge base of some real documents under `root` (kb/), with its corpus folder (corpus/)."""
+    from kg.build import build_knowledge_base
+    from kg.config import load_settings
+
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for path in files:
+        shutil.copy(path, corpus)
+    build_knowledge_base(corpus, load_settings(kb=str(root / "kb"), corpus=str(corpus)))
+    return root
+
+
+def working_copy(built: Path, tmp_path: Path):
+    """Settings for a fresh copy of a knowledge base made by `build_from` (and its corpus), for one test to change."""
+    from kg.config import load_settings
+
+    for part in ("corpus", "kb"):
+        shutil.copytree(built / part, tmp_path / part, ignore=shutil.ignore_patterns("write.lock"))
+    return load_settings(kb=str(tmp_path / "kb"), corpus=str(tmp_path / "corpus"))
 
 
 @pytest.fixture(scope="session")

@@ -4,21 +4,19 @@ what the document costs (nothing of the live version is rewritten)."""
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import asdict
 
 import numpy as np
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build_knowledge_base
 from kg.config import load_settings
 from kg.index.segments import open_segments
 from kg.kb import KnowledgeBase, current_version
 from kg.query.search import Searcher
 from kg.update import add_documents, remove_documents
 
-from conftest import CORPUS
+from conftest import CORPUS, build_from, working_copy
 
 ADDED = "004_46dafe67aed78039.txt"
 QUERIES = ["information sharing between agencies", "escalation policy", "safer sleeping advice for parents",
@@ -28,21 +26,13 @@ QUERIES = ["information sharing between agencies", "escalation policy", "safer s
 @pytest.fixture(scope="module")
 def four_documents(tmp_path_factory):
     """A knowledge base of four of the five real documents (the fifth is added by the tests)."""
-    root = tmp_path_factory.mktemp("four")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for path in CORPUS.iterdir():
-        if path.is_file() and path.name != ADDED:
-            shutil.copy(path, corpus)
-    build_knowledge_base(corpus, load_settings(kb=str(root / "kb"), corpus=str(corpus)))
-    return root
+    return build_from(tmp_path_factory.mktemp("four"),
+                      [p for p in CORPUS.iterdir() if p.is_file() and p.name != ADDED])  # the manifest too
 
 
 @pytest.fixture()
 def kb4(four_documents, tmp_path):
-    for part in ("corpus", "kb"):
-        shutil.copytree(four_documents / part, tmp_path / part, ignore=shutil.ignore_patterns("write.lock"))
-    return load_settings(kb=str(tmp_path / "kb"), corpus=str(tmp_path / "corpus"))
+    return working_copy(four_documents, tmp_path)
 
 
 def state(settings) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from kg.build import build_knowledge_base
@@ -25,7 +23,7 @@ from kg.kb import KnowledgeBase, writer_lock
 from kg.query.search import Searcher
 from kg.query.sparql import SparqlService
 
-from conftest import CORPUS, DATA
+from conftest import CORPUS, DATA, build_from, working_copy
 from server import running_server
 
 SMALL = ["001_6586b5ec950e0cc1.txt", "002_fb9ccec1ca702fdd.txt"]
@@ -50,21 +48,13 @@ def run_kg(*args, env=None):
 @pytest.fixture(scope="module")
 def small_kb_built(tmp_path_factory):
     """A knowledge base of two real documents and its corpus folder, built once for the module."""
-    root = tmp_path_factory.mktemp("small")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name in SMALL:
-        shutil.copy(CORPUS / name, corpus)
-    build_knowledge_base(corpus, load_settings(kb=str(root / "kb"), corpus=str(corpus)))
-    return root
+    return build_from(tmp_path_factory.mktemp("small"), [CORPUS / name for name in SMALL])
 
 
 @pytest.fixture()
 def small_kb(small_kb_built, tmp_path):
     """A fresh copy of the two-document knowledge base, its corpus folder alongside, for one test to change."""
-    for part in ("corpus", "kb"):
-        shutil.copytree(small_kb_built / part, tmp_path / part, ignore=shutil.ignore_patterns("write.lock"))
-    return load_settings(kb=str(tmp_path / "kb"), corpus=str(tmp_path / "corpus"))
+    return working_copy(small_kb_built, tmp_path)
 
 
 def graph_count(settings, query: str) -> int:

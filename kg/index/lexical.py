@@ -13,6 +13,11 @@ from kg.index.tokenize import tokenize, tokenize_many
 logging.getLogger("bm25s").setLevel(logging.ERROR)
 
 
+def idf(passages: int, containing: int) -> float:
+    """BM25's inverse document frequency (Lucene variant) of a word in `containing` of `passages` passages."""
+    return float(np.log(1 + (passages - containing + 0.5) / (containing + 0.5)))
+
+
 class LexicalIndex:
     """BM25 over tokenised passages; `search` returns (rows, scores) best first."""
 
@@ -50,11 +55,7 @@ class LexicalIndex:
     def rarity(self, tokens: list[str]) -> dict[str, float]:
         """Each token's inverse document frequency (BM25's, Lucene variant): rare words weigh more; a word no
         passage contains weighs most."""
-        out = {}
-        for token in tokens:
-            df = self.document_frequency(token)
-            out[token] = float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
-        return out
+        return {token: idf(self.size, self.document_frequency(token)) for token in tokens}
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k rows for a query.

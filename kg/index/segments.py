@@ -30,7 +30,7 @@ import numpy as np
 
 from kg.files import link_or_copy
 from kg.index.dense import DenseIndex, build_dense_index, choose_index_type, load_dense_index
-from kg.index.lexical import LexicalIndex
+from kg.index.lexical import LexicalIndex, idf
 from kg.index.tokenize import tokenize
 
 DELTA = "delta"
@@ -134,7 +134,7 @@ class SegmentedIndexes:
         """Each token's IDF over the whole collection (see LexicalIndex.rarity)."""
         total = sum(s.lexical.size for s in self.segments)
         df = {t: sum(s.lexical.document_frequency(t) for s in self.segments) for t in tokens}
-        return {t: _idf(total, d) for t, d in df.items()}
+        return {t: idf(total, d) for t, d in df.items()}
 
     def _idf_ratios(self, tokens: list[str]) -> list[list[tuple[str, float]]]:
         """Per segment, each query token with its collection IDF over the segment's own (bm25s stores scores
@@ -143,12 +143,8 @@ class SegmentedIndexes:
         out = []
         for segment in self.segments:
             df = {t: segment.lexical.document_frequency(t) for t in collection}
-            out.append([(t, collection[t] / _idf(segment.lexical.size, df[t])) for t in tokens if df[t]])
+            out.append([(t, collection[t] / idf(segment.lexical.size, df[t])) for t in tokens if df[t]])
         return out
-
-
-def _idf(n: int, df: int) -> float:
-    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
 
 def _best(rows: list[np.ndarray], scores: list[np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
