@@ -158,6 +158,8 @@ def test_a_kind_of_partner_means_every_partner_of_that_kind(asker):
     ("Which issues keep cropping up year after year?", "recurring"),
     ("Is there learning nobody has acted on?", "gaps"),
     ("How has the learning changed over the years?", "years"),
+    ("Has anything the reviews raised had no follow-up at all?", "gaps"),  # a negation before the doing
+    ("How do our priorities compare with five years ago?", "years"),
 ])
 def test_intents_are_recognised_in_varied_wording(asker, question, intent):
     assert intent in asker.ask(question).intents
@@ -246,3 +248,28 @@ def test_a_word_one_slip_from_a_short_theme_name_matches_only_when_it_is_not_a_w
     assert fuzzy_theme_names("negelct - key findings", findings, known_words=words) == {"neglect": "negelct"}
     assert fuzzy_theme_names("careers advice", findings, known_words=words) == {}  # a word, not a slip
     assert fuzzy_theme_names("negelct", findings) == {}  # without a word list, short names must be spelt right
+
+
+def test_a_run_of_ordinary_words_is_not_a_misspelt_theme_name():
+    from kg.extract.findings import Findings, Theme
+    from kg.query.understand import fuzzy_theme_names
+
+    findings = Findings(themes=[Theme("lac-health-assessments", "Health assessments", alt_labels=["LAC health"]),
+                                Theme("information-sharing", "Information sharing")])
+    words = frozenset({"health", "visitor", "sharing", "information", "between"})
+    assert fuzzy_theme_names("a health visitor", findings, known_words=words) == {}
+    assert fuzzy_theme_names("infomation sharing between", findings, known_words=words) == \
+        {"information-sharing": "infomation sharing"}
+
+
+def test_the_safeguarding_partnership_is_a_kind_of_partner(asker):
+    answer = asker.ask("What has the safeguarding partnership itself changed after its reviews?")
+    assert "partnership" in answer.categories and answer.found
+
+
+def test_the_passages_for_a_question_vote_for_the_themes_they_speak_of(asker):
+    question = "babies sleeping on a sofa with a parent"
+    results = asker.searcher.search(question, k=10)
+    votes = asker.passage_theme_votes(results)
+    assert max(votes, key=votes.get) == "safer-sleeping"
+    assert all(0 < share <= 1 for share in votes.values())

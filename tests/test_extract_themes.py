@@ -63,6 +63,12 @@ def test_a_national_review_takes_the_theme_of_the_section_citing_it(corpus_links
     assert {"safer-sleeping", "information-sharing"} <= set(corpus_links["The Myth of Invisible Men"])
 
 
+def test_a_sentence_carrying_on_a_learning_statement_links_its_themes_too(corpus_links):
+    # "The review also identified … information sharing … Furthermore, additional causal links to domestic abuse"
+    link = corpus_links["The Myth of Invisible Men"]["domestic-abuse"]
+    assert link.evidence[0].quote.startswith("Furthermore")
+
+
 def test_links_are_precise(corpus_links):
     # Reviews raise a handful of themes, each with evidence that names it.
     for review, themes in corpus_links.items():

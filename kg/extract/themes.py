@@ -43,6 +43,7 @@ Similarity = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 RULES = load_rules("themes")
 # Phrases that say a sentence states what a review learned.
 LEARNING_STATEMENT = RULES.pattern("learning_statements")
+LEARNING_CONTINUATION = RULES.pattern("learning_continuations")
 LEARNING_HEADING = RULES.pattern("learning_headings")
 NOT_LEARNING_HEADING = RULES.pattern("not_learning_headings")
 # Heading text that frames a section rather than naming a theme.
@@ -232,12 +233,19 @@ def _from_learning_statements(document: Document, index: ReviewIndex, matcher: L
     """Themes named in a sentence that states what a review learned; its items naming none go to `unlabelled`."""
     text = document.text
     out = []
+    previous: tuple[Span, list[str]] | None = None  # the last learning statement and its reviews
     for sentence in sentences(text):
         if " | " in text[sentence.start:sentence.end]:
             continue  # table rows are read by _from_table_rows
-        if not LEARNING_STATEMENT.search(text, sentence.start, sentence.end):
+        carries_on = (previous is not None and "\n\n" not in text[previous[0].end:sentence.start]
+                      and LEARNING_CONTINUATION.match(text[sentence.start:sentence.end]) is not None)
+        if not LEARNING_STATEMENT.search(text, sentence.start, sentence.end) and not carries_on:
+            previous = None
             continue
         in_scope, _ = index.scope(document.doc, sentence)
+        if not in_scope and carries_on:
+            in_scope = previous[1]
+        previous = (sentence, in_scope) if in_scope else None
         if not in_scope:
             continue
         theme_ids = matcher.keys_in(text, sentence.start, sentence.end)

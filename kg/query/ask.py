@@ -175,6 +175,7 @@ class Asker:
         self._theme_vectors: tuple[list[str], np.ndarray] | None = None
         self._known_words: frozenset[str] | None = None
         self._mentions_by_theme: dict[str, list] | None = None
+        self._themes_by_chunk: dict[str, set[str]] | None = None
         self._lock = threading.Lock()
 
     # ---- helpers ---------------------------------------------------------------------------------
@@ -223,7 +224,25 @@ class Asker:
             best[theme_id] = max(best.get(theme_id, -1.0), float(score))
         return sorted(best.items(), key=lambda kv: -kv[1])[:n]
 
-    def resolve(self, question: str, question_vector: np.ndarray) -> Resolved:
+    def passage_theme_votes(self, results: list[SearchResult]) -> dict[str, float]:
+        """How strongly the best passages for a question speak of each theme: the themes mentioned in each of the
+        first `ask_theme_vote_passages` results, weighted by 1/rank, as a share of the most a theme could get."""
+        with self._lock:
+            if self._themes_by_chunk is None:
+                by_chunk: dict[str, set[str]] = {}
+                for mention in self.findings.theme_mentions:
+                    by_chunk.setdefault(mention.evidence.chunk_id or "", set()).add(mention.theme)
+                self._themes_by_chunk = by_chunk
+        top = results[:int(self.settings.ask_theme_vote_passages)]
+        most = sum(1 / (rank + 1) for rank in range(len(top))) or 1.0
+        votes: dict[str, float] = {}
+        for rank, result in enumerate(top):
+            for theme_id in self._themes_by_chunk.get(result.chunk_id, ()):
+                votes[theme_id] = votes.get(theme_id, 0.0) + 1 / (rank + 1) / most
+        return votes
+
+    def resolve(self, question: str, question_vector: np.ndarray,
+                results: list[SearchResult] | None = None) -> Resolved:
         resolved = resolve_in_findings(question, self.findings)
         if not resolved.reviews and question == question.lower():
             # Typed all in lower case ("what happened after child a"): review names are read as if capitalised.
@@ -243,12 +262,18 @@ class Asker:
             topics = list(dict.fromkeys([" ".join(topic.split()), " ".join(without_generic_words(topic).split())]))
             best: dict[str, float] = {}
             for text in topics:
-                for theme_id, score in self.closest_themes(self.searcher.embedder.encode_query(text), 3):
+                for theme_id, score in self.closest_themes(self.searcher.embedder.encode_query(text), 8):
                     best[theme_id] = max(best.get(theme_id, -1.0), score)
-            ranked = sorted(best.items(), key=lambda kv: -kv[1])[:2]
+            # What the documents' own passages for the question speak of breaks near-ties between neighbouring
+            # themes ("marks on a baby who cannot roll over": bruising, not health assessments).
+            votes = self.passage_theme_votes(results or [])
+            weight = float(self.settings.ask_theme_vote_weight)
+            scored = {t: score + weight * votes.get(t, 0.0) for t, score in best.items()}
+            ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:2]
             for theme_id, score in ranked:
-                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - 0.02:
-                    resolved.themes[theme_id] = f"(meaning, {score:.2f})"
+                if (best[theme_id] >= float(self.settings.ask_theme_similarity) - weight * votes.get(theme_id, 0.0)
+                        and score >= ranked[0][1] - 0.02):
+                    resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
         self._resolve_organisation_words(question, resolved)
         return resolved
 
@@ -353,7 +378,7 @@ class Asker:
         results = self.searcher.search(question, k=60, filters=filters, query_vector=vector)
         ranks = {r.chunk_id: i for i, r in enumerate(results)}
         cite = _Citations(self, ranks, {r.chunk_id: r for r in results})
-        resolved = self.resolve(question, vector)
+        resolved = self.resolve(question, vector, results)
         intents = question_intents(question)
         categories = partner_categories(question)
         sentences: list[str] = []

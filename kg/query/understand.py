@@ -97,7 +97,8 @@ def fuzzy_theme_names(question: str, findings: Findings, already: set[str] = fro
                       known_words: frozenset[str] = frozenset()) -> dict[str, str]:
     """Themes whose label or alternative label the question spells nearly right: id -> the words used.
 
-    Each name is compared with the question's runs of as many words (rapidfuzz ratio, case-folded). One-word
+    Each name is compared with the question's runs of as many words (rapidfuzz ratio, case-folded) that hold a
+    word outside `known_words` (a slip; a run of ordinary words is a different phrase, not a misspelling). One-word
     names of MIN_SHORT_NAME to MIN_FUZZY_NAME - 1 letters match a word one slip away that is not in
     `known_words` (ordinary words); without that list, and below MIN_SHORT_NAME, names must be spelt right
     (they are matched exactly elsewhere).
@@ -122,6 +123,8 @@ def fuzzy_theme_names(question: str, findings: Findings, already: set[str] = fro
     for size, candidates in names.items():
         choices = [name for name, _ in candidates]
         for words, _, _ in _word_windows(question, size):
+            if known_words and all(len(w) <= 2 or w.lower() in known_words for w in re.findall(r"[A-Za-z]+", words)):
+                continue  # every word spelt as an ordinary word: not a slip ("a health" is not "LAC health")
             best = process.extractOne(words.lower(), choices, scorer=fuzz.ratio, score_cutoff=FUZZY_SCORE)
             if best is None:
                 continue
