@@ -96,7 +96,7 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
             parent, version, np.asarray(removed_rows, dtype=np.int64), np.asarray(added_rows, dtype=np.int64),
             vectors, lambda rows: read_chunk_texts(version, rows), settings.ann_index, settings.ann_threshold,
             float(settings.index_merge_fraction), int(settings.index_merge_min),
-            ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe)
+            ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe, rerank=settings.ivf_rerank)
         timings["index"] = segments.seconds
 
         progress.note("Extracting reviews, themes, actions and organisations from the new documents")

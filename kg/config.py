@@ -38,8 +38,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("chunk_max_words", 190, "Hard ceiling on words in a chunk (long sentences split at clauses)."),
     Setting("chunk_overlap_words", 90,
             "Words (whole sentences) a chunk repeats from the end of the previous chunk in the same section."),
-    Setting("ann_threshold", 200_000,
-            "Vector count above which the dense index switches from exact (flat) to approximate."),
+    Setting("ann_threshold", 400_000,
+            "Vector count above which the dense index switches from exact (flat) to approximate (exact search of "
+            "one query takes ~8 ms at 100K vectors and ~100 ms at 1M on two cores: benchmarks/ann.py)."),
     Setting("ann_index", "auto", "Dense index type: auto, flat, hnsw or ivfpq."),
     Setting("index_merge_fraction", 0.1,
             "`kg add`/`kg remove` change the indexes in place (a delta segment and a list of removed rows) until "
@@ -47,7 +48,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("index_merge_min", 5_000, "Chunks the delta and removed rows may hold before a merge whatever the "
                                       "fraction (small knowledge bases merge rarely)."),
     Setting("hnsw_ef_search", 512, "HNSW search breadth (higher: better recall, slower; 512 costs ~1.7 ms a query at 1M chunks)."),
-    Setting("ivf_nprobe", 32, "IVF lists probed per query (higher: better recall, slower)."),
+    Setting("ivf_nprobe", 256, "IVF lists probed per query (higher: better recall, slower; 256 with re-rank 50 "
+                                "finds 0.965 of the exact top 10 at 1M in ~4 ms: benchmarks/ann.py)."),
+    Setting("ivf_rerank", 50, "IVF-PQ candidates re-ranked exactly, as a multiple of k (10 found 0.82 of the exact "
+                              "top 10 at 1M, 50 found 0.95 or more: benchmarks/ann.py)."),
     Setting("fusion", "zscore",
             "How hybrid mode combines the legs: zscore (standardised scores, weighted) or rrf (reciprocal rank)."),
     Setting("fusion_k", 60, "Reciprocal-rank-fusion constant k (fusion = rrf)."),

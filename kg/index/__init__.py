@@ -65,7 +65,8 @@ def build_indexes(version: Path, chunks: list[Chunk], settings: Settings, progre
 
     t = time.perf_counter()
     kind = choose_index_type(len(chunks), settings.ann_index, settings.ann_threshold)
-    build_dense_index(vectors, kind, ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe).save(version / "dense")
+    build_dense_index(vectors, kind, ef_search=settings.hnsw_ef_search, nprobe=settings.ivf_nprobe,
+                      rerank=settings.ivf_rerank).save(version / "dense")
     t_dense = time.perf_counter() - t
 
     t = time.perf_counter()
