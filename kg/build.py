@@ -20,7 +20,8 @@ from kg.graph.build import NTriplesSink, build_graph, chunk_links
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
-from kg.kb import keep_originals, new_version, write_chunk_links, write_corpus, write_findings, write_json, writer_lock
+from kg.kb import (keep_originals, new_version, write_chunk_links, write_corpus, write_findings, write_json,
+                   write_summaries, writer_lock)
 from kg.progress import Progress, SilentProgress
 
 
@@ -90,6 +91,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
     write_findings(version, findings)
+    write_summaries(version, findings, {d.doc: d.date for d in documents})
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
             "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),

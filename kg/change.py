@@ -37,7 +37,8 @@ from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.segments import rows_used, update_segments
 from kg.kb import (FINDINGS_FILE, KnowledgeBase, change_corpus, change_findings, keep_originals, new_version,
-                   read_base_findings, read_chunk_texts, read_findings, write_chunk_links, write_json)
+                   read_base_findings, read_chunk_texts, read_findings, write_chunk_links, write_json,
+                   write_summaries)
 from kg.progress import Progress
 
 # Manifest settings that must match for a version to be changed in place rather than rebuilt.
@@ -119,6 +120,7 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         rows = {c.chunk_id: r for c, r in zip(chunks, added_rows)}
         links = chunk_links(Touched().add(after, {d.doc for d in documents}).restrict(after))
         write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in links if cid in rows])
+        write_summaries(version, after, _document_dates(version))
         timings["graph"] = time.perf_counter() - t
 
         stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples,
@@ -132,6 +134,16 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         counts = manifest["counts"]
     return BuildReport(version=root, documents=counts["documents"], chunks=counts["chunks"],
                        skipped=list(skipped or []), warnings=list(warnings or []), timings=timings, stats=stats)
+
+
+def _document_dates(version: Path) -> dict[str, str | None]:
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT doc, date FROM documents").fetchall())
+    finally:
+        db.close()
 
 
 def _finding_counts(findings: Findings) -> dict[str, int]:

@@ -446,18 +446,17 @@ def themes(
     With --by-year, how often each theme is spoken of in each year's documents (what changed over time).
     """
     from kg.query import KnowledgeBase
-    from kg.query.explore import theme_summary, themes_by_year
 
     with KnowledgeBase(kb) as base:
-        findings, dates = base.findings(), {d.doc: d.date for d in base.documents()}
+        kept = base.summaries()  # kept with the version: no need to read every finding
     if by_year:
-        grid, labels = themes_by_year(findings, dates), {t.id: t.label for t in findings.themes}
+        grid, labels = kept.years, kept.theme_labels
         return _print_rows(["theme", *grid.years],
                            [[labels.get(t, t), *(str(c[y]) for y in grid.years)] for t, c in grid.rows(labels)],
                            as_csv)
     _print_rows(["theme", "reviews", "passages", "actions taken", "recommendations", "gap"],
                 [[t.label, str(t.reviews), str(t.passages), str(t.actions), str(t.recommendations),
-                  "gap" if t.gap else ""] for t in theme_summary(findings)], as_csv)
+                  "gap" if t.gap else ""] for t in kept.themes], as_csv)
 
 
 @app.command()

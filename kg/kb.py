@@ -37,6 +37,7 @@ from kg.documents import Chunk, Document, Section
 from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLocked, KnowledgeBaseNotFound
 from kg.extract.findings import Findings
 from kg.extract.merge import join_findings, without_documents
+from kg.extract.tallies import Summaries, summarise
 from kg.files import link_or_copy
 
 CURRENT = "CURRENT"
@@ -436,6 +437,24 @@ def change_findings(parent: Path, version: Path, changed: Iterable[str], added: 
     return findings
 
 
+SUMMARIES_FILE = "summaries.json"  # the tallies behind the summary views (kg/extract/tallies.py)
+
+
+def write_summaries(version: Path, findings: Findings, dates: dict[str, str | None]) -> None:
+    """Keep the version's summaries beside its findings, so the summary views never need the findings."""
+    (version / SUMMARIES_FILE).write_text(json.dumps(summarise(findings, dates).to_dict(), ensure_ascii=False),
+                                          encoding="utf-8")
+
+
+def read_summaries(version: Path) -> Summaries | None:
+    """The version's kept summaries, or None for a version written before they were kept."""
+    path = version / SUMMARIES_FILE
+    if not path.is_file():
+        return None
+    with reading(path):
+        return Summaries.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
 def _write_added(version: Path, findings: Findings) -> str:
     folder = version / FINDINGS_ADDED
     folder.mkdir(exist_ok=True)
@@ -516,6 +535,19 @@ class KnowledgeBase:
                     _SHARED_FINDINGS.move_to_end(key)
             self._cache["findings"] = findings
         return self._cache["findings"]
+
+    def findings_loaded(self) -> bool:
+        """Whether the findings have been parsed already (by this reader or another of the same version)."""
+        return "findings" in self._cache or str(self.path.resolve()) in _SHARED_FINDINGS
+
+    def summaries(self) -> Summaries:
+        """The theme table, theme × review grid and themes by year, as kept when the version was written
+        (computed from the findings for a version that kept none)."""
+        if "summaries" not in self._cache:
+            kept = read_summaries(self.path)
+            self._cache["summaries"] = kept if kept is not None else summarise(
+                self.findings(), {d.doc: d.date for d in self.documents()})
+        return self._cache["summaries"]
 
     # documents
 

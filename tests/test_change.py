@@ -12,7 +12,8 @@ import pytest
 
 from kg.config import load_settings
 from kg.index.segments import open_segments
-from kg.kb import KnowledgeBase, current_version
+from kg.extract.tallies import summarise
+from kg.kb import KnowledgeBase, current_version, read_summaries
 from kg.query.search import Searcher
 from kg.update import add_documents, remove_documents
 
@@ -46,6 +47,7 @@ def state(settings) -> dict:
             "findings": {kind: sorted(json.dumps(asdict(x), sort_keys=True) for x in getattr(findings, kind))
                          for kind in ("reviews", "theme_mentions", "review_themes", "actions", "organisations")},
             "chunks": [(c.chunk_id, c.start, c.end) for c in kb.iter_chunks()],
+            "summaries": read_summaries(kb.path).to_dict(),  # what the theme table and heatmap show
             "search": {mode: [[(r.chunk_id, round(r.score, 4)) for r in searcher.search(q, 10, mode)]
                               for q in QUERIES] for mode in ("dense", "bm25", "hybrid")},
         }
@@ -64,6 +66,17 @@ def test_an_add_then_a_remove_gives_back_exactly_the_knowledge_base_before(kb4):
     assert after["findings"] == before["findings"]
     assert after["chunks"] == before["chunks"]
     assert after["search"] == before["search"]
+    assert after["summaries"] == before["summaries"]
+
+
+def test_the_summaries_kept_after_a_change_are_those_of_its_findings(kb4):
+    with KnowledgeBase(kb4.kb) as kb:
+        before = read_summaries(kb.path)
+    add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)
+    with KnowledgeBase(kb4.kb) as kb:
+        kept = read_summaries(kb.path)
+        assert kept.to_dict() == summarise(kb.findings(), {d.doc: d.date for d in kb.documents()}).to_dict()
+    assert len(kept.reviews) > len(before.reviews)  # the added annual report names reviews the others do not
 
 
 def test_an_added_document_is_found_as_a_full_build_finds_it(kb4, kb_settings):
@@ -144,3 +157,14 @@ def test_a_change_that_fails_midway_leaves_the_previous_version_live(kb4, monkey
         add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)
     assert current_version(kb4.kb_path) == live
     assert not [p for p in (kb4.kb_path / "versions").iterdir() if p.name.endswith(".partial")]
+
+
+def test_the_ui_shows_its_tables_from_the_kept_summaries_without_reading_the_findings(kb4):
+    from kg.ui.live import LiveKnowledgeBase
+
+    add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)  # the report naming the reviews, added in place
+    views = LiveKnowledgeBase(kb4).views()
+    assert not views.findings_loaded  # the theme table, heatmap and years grid came from summaries.json
+    assert views.summaries and views.matrix.reviews and views.years.years and views.heatmap.exists()
+    assert views.review_choices() and views.theme_label("information-sharing") == "Information sharing"
+    assert views.network.number_of_nodes() and views.findings_loaded  # the graph view reads them when asked

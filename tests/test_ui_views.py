@@ -4,6 +4,7 @@ theme profiles (library functions in kg/graph/analytics.py and kg/query/explore.
 from __future__ import annotations
 
 import csv
+import json
 
 from kg.extract.findings import (ActionFinding, Evidence, Findings, OrganisationFinding, ReviewFinding, ReviewTheme,
                                  Theme, ThemeMention)
@@ -92,3 +93,13 @@ def test_theme_csv_and_document_order(tmp_path):
 
     docs = [info("b", None), info("old", "2018-01-01"), info("new", "2024-01-15"), info("a", None)]
     assert [d.doc for d in newest_first(docs)] == ["new", "old", "a", "b"]
+
+
+def test_kept_summaries_read_back_as_written():
+    from kg.extract.tallies import Summaries, summarise
+
+    findings = small_findings()
+    kept = summarise(findings, {"doc.txt": "2023-04-01"})
+    again = Summaries.from_dict(json.loads(json.dumps(kept.to_dict())))
+    assert again == kept
+    assert again.years.passages["information-sharing"]["2023"] == 2 and again.reviews[0] == ("child-a", "Child A", 2021)

@@ -36,6 +36,8 @@ NODE_PREFIX = {"organisation": "org:", "action": "action:"}  # themes and review
 THEME_COLUMNS = ["Theme", "Reviews", "Passages", "Actions", "Status"]
 DOCUMENT_COLUMNS = ["Title", "Date", "Publisher", "Kind", "Words", "Passages", "Sections"]
 GRAPH_COLUMNS = ["Type", "Name", "Connection"]
+# The graph view while the findings are still being read: view, table, node ids, note.
+GRAPH_PENDING = ("", None, [], '<div class="kg-note">The graph fills in once every finding has been read.</div>')
 MAX_CELL_PASSAGES = 8
 GRID_MAX_REVIEWS = 60  # columns of the themes × reviews grid; the theme CSV and SPARQL hold every review
 OVERVIEW_MAX_NODES = 150  # the Graph page's first picture: themes and reviews, while they stay readable
@@ -107,10 +109,13 @@ class Handlers:
     # ---- page load ---------------------------------------------------------------------------------
 
     def header(self, views: Views) -> str:
-        f = views.findings
-        orgs = sum(1 for o in f.organisations if o.mentions)
-        counts = ((len(views.documents), "document"), (len(f.reviews), "case review"), (len(views.summaries), "theme"),
-                  (len(f.actions), "action"), (orgs, "organisation"))
+        kept = views.kb.manifest.get("graph", {})  # counts kept when the version was written
+        if not {"reviews", "actions", "organisations"} <= set(kept):
+            f = views.findings
+            kept = {"reviews": len(f.reviews), "actions": len(f.actions),
+                    "organisations": sum(1 for o in f.organisations if o.mentions)}
+        counts = ((len(views.documents), "document"), (kept["reviews"], "case review"), (len(views.summaries), "theme"),
+                  (kept["actions"], "action"), (kept["organisations"], "organisation"))
         stats = " · ".join(f"{n:,} {name}{'s' if n != 1 else ''}" for n, name in counts) + \
             f" · knowledge base version {views.version}"
         return (f'<div class="kg-header"><h1>kg</h1><span class="kg-sub">Learning from safeguarding case reviews: ask '
@@ -155,7 +160,7 @@ class Handlers:
 
     def years_grid(self, views: Views) -> str:
         """Themes × years: passages about each theme in each year's documents."""
-        labels = {t.id: t.label for t in views.findings.themes}
+        labels = views.theme_labels
         ordered = views.years.rows(labels)
         gaps = views.gaps
         return grid_html("Learning themes × years: passages about each theme in each year's documents",
@@ -191,12 +196,28 @@ class Handlers:
             message = render.message_html(_failure(exc), error=True)
             return (message, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
                     gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
+        # The graph view needs every finding; until they are read (a large knowledge base takes a while) the page
+        # shows the rest and `load_graph` fills the graph in.
+        graph = self._graph_parts(views) if views.findings_loaded else (gr.update(), *GRAPH_PENDING)
         return (self.header(views), self.welcome(views), views.once("theme grid", lambda: self.theme_grid(views)),
                 self.theme_table(views), str(views.theme_csv), gr.update(choices=views.theme_choices()),
-                gr.update(choices=views.entity_choices()), self.document_table(views),
+                graph[0], self.document_table(views),
                 gr.update(choices=views.document_choices()), views.once("years grid", lambda: self.years_grid(views)),
                 [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
-                *views.once("graph overview", lambda: self.graph(None)), str(views.heatmap))
+                *graph[1:], str(views.heatmap))
+
+    def load_graph(self):
+        """The graph page's entity choices and overview (after `load_page`, once the findings are read).
+
+        Returns: entity choices, graph view, graph table, node ids, note.
+        """
+        try:
+            return self._graph_parts(self.live.views())
+        except Exception:  # noqa: BLE001 - load_page has already shown what went wrong
+            return (gr.skip(),) * 5
+
+    def _graph_parts(self, views: Views) -> tuple:
+        return (gr.update(choices=views.entity_choices()), *views.once("graph overview", lambda: self.graph(None)))
 
     def removable(self):
         """The remove drop-down's choices after a change."""

@@ -2,7 +2,10 @@
 
 Everything the pages show that does not depend on a user's input — the heatmap,
 the theme and document tables, the choices of the drop-downs, the theme-table CSV —
-is computed once per version here, so every click answers from memory.
+is computed once per version here, so every click answers from memory. The tables and
+the heatmap come from the summaries the version keeps (kg/extract/tallies.py), so they
+show at once however large the corpus; the findings and the entity network behind the
+graph view and the profiles are read when first needed.
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ import networkx as nx
 from kg.config import Settings
 from kg.documents import Document
 from kg.query import DocumentInfo, Findings, KnowledgeBase
-from kg.query.explore import (ThemeReviewMatrix, ThemesByYear, ThemeSummary, findings_network, neighbourhood,
-                              theme_review_matrix, theme_summary, themes_by_year)
+from kg.query.explore import ThemeReviewMatrix, ThemesByYear, ThemeSummary, findings_network, neighbourhood
 from kg.ui import plots
 
 KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisation", "action": "Action"}
@@ -34,8 +36,6 @@ class Views:
     """One knowledge-base version and what the UI draws from it."""
 
     kb: KnowledgeBase
-    findings: Findings
-    network: nx.Graph
     summaries: list[ThemeSummary]
     matrix: ThemeReviewMatrix
     documents: list[DocumentInfo]
@@ -43,8 +43,23 @@ class Views:
     heatmap: Path
     theme_csv: Path
     years: ThemesByYear
+    theme_labels: dict[str, str]  # every theme: id -> label
+    reviews: list[tuple[str, str, int | None]]  # every review: (id, label, year), by label
     corpus: Path | None = None  # the corpus folder, where originals of older knowledge bases are found
     _drawn: dict = field(default_factory=dict)
+
+    @property
+    def findings(self) -> Findings:
+        """Every finding (parsed on first use, once per version: the profiles and the graph view need them)."""
+        return self.kb.findings()
+
+    @property
+    def findings_loaded(self) -> bool:
+        return self.kb.findings_loaded()
+
+    @property
+    def network(self) -> nx.Graph:
+        return self.once("network", lambda: findings_network(self.findings))
 
     def once(self, name: str, make):
         """What `make()` draws for this version (grids, the graph overview), drawn on the first page load only."""
@@ -61,12 +76,12 @@ class Views:
         return {s.id for s in self.summaries if s.gap}
 
     def theme_label(self, theme_id: str) -> str:
-        return next((t.label for t in self.findings.themes if t.id == theme_id), theme_id)
+        return self.theme_labels.get(theme_id, theme_id)
 
     def theme_id(self, label: str) -> str | None:
         """The id of a theme by its label (suggestions and table rows carry labels)."""
         wanted = label.strip().lower()
-        return next((t.id for t in self.findings.themes if t.label.lower() == wanted), None)
+        return next((t for t, text in self.theme_labels.items() if text.lower() == wanted), None)
 
     def document_info(self, doc: str) -> DocumentInfo | None:
         return next((d for d in self.documents if d.doc == doc), None)
@@ -92,8 +107,7 @@ class Views:
 
     def review_choices(self) -> list[tuple[str, str]]:
         """(“label (type, year)”, id) of every review, by label, for a drop-down."""
-        return [(f"{r.label}{f' ({r.year})' if r.year else ''}", r.id)
-                for r in sorted(self.findings.reviews, key=lambda r: r.label.lower())]
+        return [(f"{label}{f' ({year})' if year else ''}", review_id) for review_id, label, year in self.reviews]
 
     def neighbourhood(self, node: str, radius: int) -> nx.Graph:
         """The entities within `radius` steps of a node (the nearest 60 at most)."""
@@ -168,15 +182,12 @@ class LiveKnowledgeBase:
 
     def _open(self) -> Views:
         kb = KnowledgeBase(self.root)
-        findings = kb.findings()
-        summaries = theme_summary(findings)
-        matrix = theme_review_matrix(findings)
+        kept = kb.summaries()
         folder = self._folder / kb.version.name
         folder.mkdir(parents=True, exist_ok=True)
-        heatmap = plots.heatmap_png(heatmap_matrix(matrix), {s.id for s in summaries if s.gap},
+        heatmap = plots.heatmap_png(heatmap_matrix(kept.matrix), {s.id for s in kept.themes if s.gap},
                                     folder / "theme-review-heatmap.png")
-        return Views(kb=kb, findings=findings, network=findings_network(findings), summaries=summaries,
-                     matrix=matrix, documents=newest_first(kb.documents()), folder=folder,
-                     heatmap=heatmap, theme_csv=write_theme_csv(summaries, folder / "themes.csv"),
-                     years=themes_by_year(findings, {d.doc: d.date for d in kb.documents()}),
+        return Views(kb=kb, summaries=kept.themes, matrix=kept.matrix, documents=newest_first(kb.documents()),
+                     folder=folder, heatmap=heatmap, theme_csv=write_theme_csv(kept.themes, folder / "themes.csv"),
+                     years=kept.years, theme_labels=kept.theme_labels, reviews=kept.reviews,
                      corpus=Path(self.settings.corpus))

@@ -1,0 +1,187 @@
+"""Tallies of findings behind the summary views: theme counts, the theme × review grid, themes by year.
+
+A version keeps them in `summaries.json` (kg/kb.py), written when the version is built or changed, so the UI's
+tables, the heatmap and `kg stats` are served without reading every finding (at a million chunks the findings
+take a minute to parse). kg/query/explore.py re-exports them with the profiles that do need the findings.
+
+A gap is learning without a recorded action: a theme a review raised that no action taken answers (a
+recommendation alone does not close it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from kg.extract.findings import ActionFinding, Evidence, Findings
+
+
+def is_action_taken(action: ActionFinding) -> bool:
+    """Something done, as opposed to a recommendation (what a review asked for)."""
+    return action.kind != "recommendation"
+
+
+def _is_gap(reviews: int, actions_taken: int) -> bool:
+    """Learning without a recorded action: raised by a review, answered by no action taken."""
+    return reviews > 0 and actions_taken == 0
+
+
+@dataclass
+class ThemeSummary:
+    """One learning theme's counts: reviews raising it, passages speaking of it, actions and recommendations."""
+
+    id: str
+    label: str
+    reviews: int
+    passages: int
+    actions: int  # actions taken that address it
+    recommendations: int = 0
+
+    @property
+    def gap(self) -> bool:
+        return _is_gap(self.reviews, self.actions)
+
+
+def theme_summary(findings: Findings) -> list[ThemeSummary]:
+    """Every theme that comes up anywhere, with its counts; most-raised first.
+
+    Returns:
+        One ThemeSummary per theme raised by a review, mentioned in a passage or answered by an action,
+        ordered by reviews, then actions, then passages (descending), then label.
+    """
+    labels = {t.id: t.label for t in findings.themes}
+    reviews: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        reviews.setdefault(link.theme, set()).add(link.review)
+    passages = Counter(m.theme for m in findings.theme_mentions)
+    actions = Counter(t for a in findings.actions if is_action_taken(a) for t in set(a.themes))
+    recommendations = Counter(t for a in findings.actions if not is_action_taken(a) for t in set(a.themes))
+    ids = set(reviews) | set(passages) | set(actions) | set(recommendations)
+    rows = [ThemeSummary(t, labels.get(t, t), len(reviews.get(t, ())), passages.get(t, 0), actions.get(t, 0),
+                         recommendations.get(t, 0)) for t in ids]
+    return sorted(rows, key=lambda r: (-r.reviews, -r.actions, -r.passages, r.label.lower()))
+
+
+def recurring_themes(findings: Findings) -> list[tuple[str, list]]:
+    """Themes raised by more than one review, with their review→theme links, most reviews first."""
+    by_theme: dict[str, list] = {}
+    for link in findings.review_themes:
+        by_theme.setdefault(link.theme, []).append(link)
+    recurring = [(t, links) for t, links in by_theme.items() if len({link.review for link in links}) > 1]
+    return sorted(recurring, key=lambda x: (-len({link.review for link in x[1]}), x[0]))
+
+
+def theme_gaps(findings: Findings) -> list[tuple[str, list]]:
+    """Themes with learning but no recorded action taken, with the review→theme links that raised them."""
+    answered = {t for a in findings.actions if is_action_taken(a) for t in a.themes}
+    gaps: dict[str, list] = {}
+    for link in findings.review_themes:
+        if link.theme not in answered:
+            gaps.setdefault(link.theme, []).append(link)
+    return sorted(gaps.items(), key=lambda x: (-len({link.review for link in x[1]}), x[0]))
+
+
+@dataclass
+class ThemeReviewMatrix:
+    """Which reviews raised which themes: `counts[i][j]` evidence passages linking theme i to review j (0: none)."""
+
+    themes: list[tuple[str, str]]  # (id, label), most-raised first
+    reviews: list[tuple[str, str, int | None]]  # (id, label, year), by year where known, then label
+    counts: list[list[int]]
+
+
+def theme_review_matrix(findings: Findings) -> ThemeReviewMatrix:
+    """The theme × review grid behind a heatmap, reviews in date order where their year is known.
+
+    Returns:
+        Themes raised by at least one review (rows) against the reviews that raised any theme (columns).
+    """
+    labels = {t.id: t.label for t in findings.themes}
+    review_by_id = {r.id: r for r in findings.reviews}
+    cells: dict[tuple[str, str], int] = {}
+    for link in findings.review_themes:
+        cells[(link.theme, link.review)] = cells.get((link.theme, link.review), 0) + max(1, len(link.evidence))
+    raised = Counter(theme for theme, _ in cells)
+    theme_ids = sorted(raised, key=lambda t: (-raised[t], labels.get(t, t).lower()))
+    review_ids = {review for _, review in cells}
+
+    def review_key(review_id: str) -> tuple:
+        review = review_by_id.get(review_id)
+        year = review.year if review else None
+        # Unknown years go last rather than being guessed from the reporting document's date.
+        return (year is None, year or 0, (review.label if review else review_id).lower())
+
+    ordered = sorted(review_ids, key=review_key)
+    return ThemeReviewMatrix(
+        themes=[(t, labels.get(t, t)) for t in theme_ids],
+        reviews=[(r, review_by_id[r].label if r in review_by_id else r,
+                  review_by_id[r].year if r in review_by_id else None) for r in ordered],
+        counts=[[cells.get((t, r), 0) for r in ordered] for t in theme_ids])
+
+
+@dataclass
+class ThemesByYear:
+    """How often each theme is spoken of in the documents of each year: passages[theme][year]; undated documents
+    are counted under "undated"; `example` holds one passage per (theme, year) to cite."""
+
+    years: list[str]
+    passages: dict[str, Counter]
+    example: dict[tuple[str, str], Evidence]
+
+    def rows(self, labels: dict[str, str]) -> list[tuple[str, Counter]]:
+        """(theme id, passages by year), the themes most spoken of first, then by label (`labels`: id -> label)."""
+        return sorted(self.passages.items(), key=lambda tc: (-sum(tc[1].values()), labels.get(tc[0], tc[0])))
+
+
+def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesByYear:
+    """Theme mentions counted by the year of their document (`dates`: document id -> ISO date or None)."""
+    passages: dict[str, Counter] = {}
+    example: dict[tuple[str, str], Evidence] = {}
+    seen: set[tuple[str, str]] = set()
+    for mention in findings.theme_mentions:
+        evidence = mention.evidence
+        passage = evidence.chunk_id or f"{evidence.doc}@{evidence.start}"
+        if (mention.theme, passage) in seen:  # a passage counts once per theme, as in example query 14
+            continue
+        seen.add((mention.theme, passage))
+        year = (dates.get(evidence.doc) or "")[:4] or "undated"
+        passages.setdefault(mention.theme, Counter())[year] += 1
+        example.setdefault((mention.theme, year), evidence)
+    years = sorted({y for counts in passages.values() for y in counts}, key=lambda y: (y == "undated", y))
+    return ThemesByYear(years, passages, example)
+
+
+@dataclass
+class Summaries:
+    """What the summary views show for one version, kept beside its findings."""
+
+    themes: list[ThemeSummary]
+    matrix: ThemeReviewMatrix
+    years: ThemesByYear
+    theme_labels: dict[str, str]  # every theme of the scheme: id -> label
+    reviews: list[tuple[str, str, int | None]]  # every review: (id, label, year), by label
+
+    def to_dict(self) -> dict:
+        return {"themes": [asdict(t) for t in self.themes],
+                "matrix": {"themes": self.matrix.themes, "reviews": self.matrix.reviews, "counts": self.matrix.counts},
+                "years": {"years": self.years.years, "passages": {t: dict(c) for t, c in self.years.passages.items()},
+                          "example": [[t, y, asdict(e)] for (t, y), e in self.years.example.items()]},
+                "theme_labels": self.theme_labels, "reviews": self.reviews}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Summaries":
+        matrix, years = data["matrix"], data["years"]
+        return cls(
+            themes=[ThemeSummary(**t) for t in data["themes"]],
+            matrix=ThemeReviewMatrix(themes=[tuple(t) for t in matrix["themes"]],
+                                     reviews=[tuple(r) for r in matrix["reviews"]], counts=matrix["counts"]),
+            years=ThemesByYear(years["years"], {t: Counter(c) for t, c in years["passages"].items()},
+                               {(t, y): Evidence(**e) for t, y, e in years["example"]}),
+            theme_labels=data["theme_labels"], reviews=[tuple(r) for r in data["reviews"]])
+
+
+def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
+    """The summaries of a version's findings (`dates`: document id -> ISO date or None)."""
+    return Summaries(themes=theme_summary(findings), matrix=theme_review_matrix(findings),
+                     years=themes_by_year(findings, dates), theme_labels={t.id: t.label for t in findings.themes},
+                     reviews=[(r.id, r.label, r.year) for r in sorted(findings.reviews, key=lambda r: r.label.lower())])
