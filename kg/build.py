@@ -15,8 +15,9 @@ from kg.documents import Chunk, Document, SkippedFile
 from kg.errors import BuildError
 from kg.extract import extract_findings
 from kg.extract.findings import Findings
+from kg.extract.tallies import summarise
 from kg.graph import write_store
-from kg.graph.build import NTriplesSink, build_graph, chunk_links
+from kg.graph.build import NTriplesSink, build_graph, chunk_links, tally_triples
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
@@ -78,8 +79,11 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     # Streamed to a file and bulk-loaded, so graph size is bounded by disk, not memory.
     ntriples = version / "graph.nt"
     sink = NTriplesSink(ntriples)
+    summaries = summarise(findings, {d.doc: d.date for d in documents})
     try:
         build_graph(documents, chunks, findings, sink=sink)
+        for triple in tally_triples(summaries):
+            sink.add(triple)
     finally:
         sink.close()
     triples = write_store(version, ntriples)
@@ -91,7 +95,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
     write_findings(version, findings)
-    write_summaries(version, findings, {d.doc: d.date for d in documents})
+    write_summaries(version, summaries)
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),
             "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),

@@ -31,14 +31,16 @@ from kg.extract import extract_findings
 from kg.extract.findings import Findings
 from kg.extract.merge import Touched
 from kg.graph.build import chunk_links
+from kg.extract.tallies import summarise
+from kg.graph.build import tally_triples
 from kg.graph.delta import apply_graph_change, graph_change
 from kg.graph.oxigraph_backend import STORE_DIR
 from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.segments import rows_used, update_segments
 from kg.kb import (FINDINGS_FILE, KnowledgeBase, change_corpus, change_findings, keep_originals, new_version,
-                   read_base_findings, read_chunk_texts, read_findings, write_chunk_links, write_json,
-                   write_summaries)
+                   read_base_findings, read_chunk_texts, read_findings, read_summaries, write_chunk_links,
+                   write_json, write_summaries)
 from kg.progress import Progress
 
 # Manifest settings that must match for a version to be changed in place rather than rebuilt.
@@ -116,11 +118,14 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         t = time.perf_counter()
         change = graph_change(before, after, changed, (old_docs, old_chunks), (documents, chunks),
                               lambda doc: (kb.document(doc).text if kb.document_info(doc) else None))
+        summaries = summarise(after, _document_dates(version))
+        was = read_summaries(parent) or summarise(before, _document_dates(parent))
+        change.replace(tally_triples(was), tally_triples(summaries))
         triples = apply_graph_change(parent, version, change, int(kb.manifest.get("graph", {}).get("triples", 0)))
         rows = {c.chunk_id: r for c, r in zip(chunks, added_rows)}
         links = chunk_links(Touched().add(after, {d.doc for d in documents}).restrict(after))
         write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in links if cid in rows])
-        write_summaries(version, after, _document_dates(version))
+        write_summaries(version, summaries)
         timings["graph"] = time.perf_counter() - t
 
         stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples,

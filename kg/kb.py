@@ -440,10 +440,9 @@ def change_findings(parent: Path, version: Path, changed: Iterable[str], added: 
 SUMMARIES_FILE = "summaries.json"  # the tallies behind the summary views (kg/extract/tallies.py)
 
 
-def write_summaries(version: Path, findings: Findings, dates: dict[str, str | None]) -> None:
+def write_summaries(version: Path, summaries: Summaries) -> None:
     """Keep the version's summaries beside its findings, so the summary views never need the findings."""
-    (version / SUMMARIES_FILE).write_text(json.dumps(summarise(findings, dates).to_dict(), ensure_ascii=False),
-                                          encoding="utf-8")
+    (version / SUMMARIES_FILE).write_text(json.dumps(summaries.to_dict(), ensure_ascii=False), encoding="utf-8")
 
 
 def read_summaries(version: Path) -> Summaries | None:

@@ -200,3 +200,30 @@ def test_themes_by_year_from_the_cli_agree_with_the_example_query(kb_settings):
     by_name = {q.name: q.text for q in example_queries()}
     query = {(str(r[0]), str(r[1])): int(r[2]) for r in sparql(by_name["14-themes-over-time"], settings=kb_settings).rows}
     assert cli == query
+
+
+# The whole-graph aggregates the tally examples replace (counted from the statements at query time).
+ORGANISATIONS_COUNTED = """SELECT ?organisation ?label ?inGazetteer ?mentions ?documents WHERE {
+  { SELECT ?organisation (COUNT(?annotation) AS ?mentions) (COUNT(DISTINCT ?doc) AS ?documents) WHERE {
+      ?organisation kg:inGazetteer ?inGazetteer . ?annotation oa:hasBody ?organisation ; oa:hasTarget ?t .
+      ?t oa:hasSource ?doc . } GROUP BY ?organisation }
+  ?organisation kg:inGazetteer ?inGazetteer ; skos:prefLabel ?label . }"""
+PAIRS_COUNTED = """SELECT ?first ?second (COUNT(DISTINCT ?review) AS ?reviews) WHERE {
+  ?review kg:raisedTheme ?a, ?b . FILTER (STR(?a) < STR(?b)) ?a skos:prefLabel ?first . ?b skos:prefLabel ?second . }
+  GROUP BY ?first ?second"""
+
+
+def test_the_kept_tallies_give_the_counts_the_statements_give(kb_settings):
+    by_name = {q.name: q.text for q in example_queries()}
+
+    def rows(query):
+        return sorted(tuple(str(x) for x in row) for row in sparql(query, settings=kb_settings).rows)
+
+    organisations = rows(by_name["11-organisations"])
+    assert organisations and organisations == rows(ORGANISATIONS_COUNTED)
+    pairs = rows(by_name["10-theme-co-occurrence"])
+    assert pairs and pairs == rows(PAIRS_COUNTED)
+    # Each theme-year tally cites a passage that speaks of its theme.
+    cited = sparql("SELECT ?tally WHERE { ?tally a kg:ThemeYearTally ; kg:tallyTheme ?t ; kg:examplePassage ?c . "
+                   "FILTER NOT EXISTS { ?c kg:mentionsTheme ?t } }", settings=kb_settings).rows
+    assert not cited

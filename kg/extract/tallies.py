@@ -11,7 +11,7 @@ recommendation alone does not close it).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from kg.extract.findings import ActionFinding, Evidence, Findings
 
@@ -160,13 +160,16 @@ class Summaries:
     years: ThemesByYear
     theme_labels: dict[str, str]  # every theme of the scheme: id -> label
     reviews: list[tuple[str, str, int | None]]  # every review: (id, label, year), by label
+    organisations: list[tuple[str, int, int]] = field(default_factory=list)  # (id, passages, documents) naming it
+    theme_pairs: list[tuple[str, str, int]] = field(default_factory=list)  # (theme, theme, reviews raising both)
 
     def to_dict(self) -> dict:
         return {"themes": [asdict(t) for t in self.themes],
                 "matrix": {"themes": self.matrix.themes, "reviews": self.matrix.reviews, "counts": self.matrix.counts},
                 "years": {"years": self.years.years, "passages": {t: dict(c) for t, c in self.years.passages.items()},
                           "example": [[t, y, asdict(e)] for (t, y), e in self.years.example.items()]},
-                "theme_labels": self.theme_labels, "reviews": self.reviews}
+                "theme_labels": self.theme_labels, "reviews": self.reviews, "organisations": self.organisations,
+                "theme_pairs": self.theme_pairs}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Summaries":
@@ -177,11 +180,44 @@ class Summaries:
                                      reviews=[tuple(r) for r in matrix["reviews"]], counts=matrix["counts"]),
             years=ThemesByYear(years["years"], {t: Counter(c) for t, c in years["passages"].items()},
                                {(t, y): Evidence(**e) for t, y, e in years["example"]}),
-            theme_labels=data["theme_labels"], reviews=[tuple(r) for r in data["reviews"]])
+            theme_labels=data["theme_labels"], reviews=[tuple(r) for r in data["reviews"]],
+            organisations=[tuple(o) for o in data.get("organisations", [])],
+            theme_pairs=[tuple(p) for p in data.get("theme_pairs", [])])
 
 
 def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
     """The summaries of a version's findings (`dates`: document id -> ISO date or None)."""
     return Summaries(themes=theme_summary(findings), matrix=theme_review_matrix(findings),
                      years=themes_by_year(findings, dates), theme_labels={t.id: t.label for t in findings.themes},
-                     reviews=[(r.id, r.label, r.year) for r in sorted(findings.reviews, key=lambda r: r.label.lower())])
+                     reviews=[(r.id, r.label, r.year) for r in sorted(findings.reviews, key=lambda r: r.label.lower())],
+                     organisations=organisation_counts(findings), theme_pairs=theme_pairs(findings))
+
+
+def organisation_counts(findings: Findings) -> list[tuple[str, int, int]]:
+    """(id, passages, documents) for every organisation the graph holds: one named in the documents (each distinct
+    passage naming it), or named only as an action's owner (that action's passage), by id."""
+    owned = {}
+    for action in findings.actions:
+        for org in action.organisations:
+            owned.setdefault(org, action.evidence)
+    out = []
+    for org in findings.organisations:
+        spans = {(e.doc, e.start, e.end) for e in org.mentions}
+        if not spans and org.id in owned:
+            evidence = owned[org.id]
+            spans = {(evidence.doc, evidence.start, evidence.end)}
+        if spans:
+            out.append((org.id, len(spans), len({doc for doc, _, _ in spans})))
+    return sorted(out)
+
+
+def theme_pairs(findings: Findings) -> list[tuple[str, str, int]]:
+    """(theme, theme, reviews) for every two themes raised by the same reviews (ids in order), by ids."""
+    raised: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        raised.setdefault(link.review, set()).add(link.theme)
+    pairs: Counter = Counter()
+    for themes in raised.values():
+        ordered = sorted(themes)
+        pairs.update((a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:])
+    return sorted((a, b, n) for (a, b), n in pairs.items())

@@ -23,6 +23,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.documents import Chunk, Document
 from kg.extract.findings import ActionFinding, Evidence, Findings
+from kg.extract.tallies import Summaries
 from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, PREFIXES, REVIEW, REVIEW_TYPE,
                            THEME, slugify)
 
@@ -335,3 +336,27 @@ def chunk_links(findings: Findings) -> set[tuple[str, str, str]]:
 
 
 __all__ = ["GraphContext", "build_graph", "chunk_links", "vocabulary_graph", "doc_iri", "chunk_iri", "GraphBuilder", "NTriplesSink"]
+
+
+def tally_triples(summaries: Summaries) -> Iterable[tuple]:
+    """The corpus-wide counts kept in the graph (kg:mentionCount, kg:ThemeYearTally, kg:ThemePairTally), from a
+    version's summaries: national aggregates become lookups instead of joins over millions of triples."""
+    for org_id, passages, documents in summaries.organisations:
+        yield ORG[org_id], KG.mentionCount, Literal(passages)
+        yield ORG[org_id], KG.documentCount, Literal(documents)
+    for theme_id, counts in summaries.years.passages.items():
+        for year, passages in counts.items():
+            node = ID[f"tally/theme-year/{theme_id}/{year}"]
+            yield node, RDF.type, KG.ThemeYearTally
+            yield node, KG.tallyTheme, THEME[theme_id]
+            yield node, KG.tallyYear, Literal(year)
+            yield node, KG.passageCount, Literal(passages)
+            example = summaries.years.example.get((theme_id, year))
+            if example is not None and example.chunk_id:
+                yield node, KG.examplePassage, chunk_iri(example.chunk_id)
+    for first, second, reviews in summaries.theme_pairs:
+        node = ID[f"tally/theme-pair/{first}/{second}"]
+        yield node, RDF.type, KG.ThemePairTally
+        yield node, KG.firstTheme, THEME[first]
+        yield node, KG.secondTheme, THEME[second]
+        yield node, KG.reviewCount, Literal(reviews)

@@ -23,6 +23,10 @@ from kg.graph.build import GraphBuilder, GraphContext, nt_term
 from kg.graph.oxigraph_backend import STORE_DIR
 
 
+def _lines(triples: Iterable[tuple]) -> set[str]:
+    return {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples}
+
+
 class _LineSink:
     """Collects triples as N-Triples lines (a set: the graph is one)."""
 
@@ -78,6 +82,12 @@ class GraphChange:
 
     deleted: set[str]
     inserted: set[str]
+
+    def replace(self, old: Iterable[tuple], new: Iterable[tuple]) -> None:
+        """Also replace the triples `old` by `new` (the corpus-wide tallies, before and after the change)."""
+        was, will = _lines(old), _lines(new)
+        self.deleted |= was - will
+        self.inserted |= will - was
 
 
 def graph_change(before: Findings, after: Findings, changed_docs: set[str],
