@@ -607,6 +607,19 @@ def stage_change(work: Path, size: int) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def _size_table(intro: list[str], sizes: list[int], builds: dict) -> tuple[list[str], callable]:
+    """Markdown lines starting with `intro` and a header of one column per size, and `row(label, fn)` adding a row
+    of `fn(size)` values."""
+    chunks = {s: _get(builds[s], "chunks", default=s) for s in sizes}
+    lines = [*intro, "| measure | " + " | ".join(f"{chunks[s]:,} chunks" for s in sizes) + " |",
+             "|---|" + "---|" * len(sizes)]
+
+    def row(label, fn):
+        lines.append(f"| {label} | " + " | ".join(str(fn(s)) for s in sizes) + " |")
+
+    return lines, row
+
+
 def render_kept(work: Path, sizes: list[int]) -> str:
     """Example SPARQL queries and the UI's start-up with kept summaries and graph tallies, per size."""
     g = {s: read_result(work, s, "graph") for s in sizes}
@@ -616,20 +629,15 @@ def render_kept(work: Path, sizes: list[int]) -> str:
     sizes = [s for s in sizes if g[s] and u[s] and v[s]]
     if not sizes:
         return ""
-    chunks = {s: _get(b[s], "chunks", default=s) for s in sizes}
-    lines = ["## National views from kept summaries and tallies (benchmarks/scale.py, stages graph, startup, serve)",
-             "", f"Machine: {machine()}. The same knowledge bases as the change table. Example SPARQL queries read the "
-             "tallies kept in the graph (kg:mentionCount, kg:ThemeYearTally, kg:ThemePairTally) instead of "
-             "aggregating every statement, and two drop a type pattern Oxigraph evaluated first (06, 04); warm "
-             "times are the median of three runs on Oxigraph. The UI's page shows its tables from the summaries the "
-             "version keeps; the graph view follows once every finding is read. \"Tables visible\" is timed by "
-             "Debian's chromium opening the page as soon as `/api/health` answers (browser start-up included).", "",
-             "| measure | " + " | ".join(f"{chunks[s]:,} chunks" for s in sizes) + " |",
-             "|---|" + "---|" * len(sizes)]
-
-    def row(label, fn):
-        lines.append(f"| {label} | " + " | ".join(str(fn(s)) for s in sizes) + " |")
-
+    lines, row = _size_table(
+        ["## National views from kept summaries and tallies (benchmarks/scale.py, stages graph, startup, serve)",
+         "", f"Machine: {machine()}. The same knowledge bases as the change table. Example SPARQL queries read the "
+         "tallies kept in the graph (kg:mentionCount, kg:ThemeYearTally, kg:ThemePairTally) instead of "
+         "aggregating every statement, and two drop a type pattern Oxigraph evaluated first (06, 04); warm "
+         "times are the median of three runs on Oxigraph. The UI's page shows its tables from the summaries the "
+         "version keeps; the graph view follows once every finding is read. \"Tables visible\" is timed by "
+         "Debian's chromium opening the page as soon as `/api/health` answers (browser start-up included).", ""],
+        sizes, b)
     row("triples", lambda s: f"{g[s]['triples']:,}")
     for name in [q["name"] for q in g[sizes[0]]["queries"]]:
         row(f"SPARQL {name}: rows · warm ms", lambda s, name=name: next(
@@ -652,22 +660,18 @@ def render_change(work: Path, sizes: list[int]) -> str:
     sizes = [s for s in sizes if r[s]]
     if not sizes:
         return ""
-    chunks = {s: _get(b[s], "chunks", default=s) for s in sizes}
-    lines = ["## Adding and removing a report in place (benchmarks/scale.py, stage change)", "",
-             f"Machine: {machine()}. Knowledge bases built by the scale benchmark (synthetic reports, derived "
-             "vectors); the report added is a synthetic one of "
-             f"{_get(r[sizes[0]], 'report_chunks')} chunks in no corpus. Each step is the library call "
-             "`kg add` / `kg remove` makes, in one process (the model loads once). Embedding the report is timed "
-             "apart and left out of the comparison, as the target says; the other adds find it in the cache.",
-             "Before this change an add rewrote the whole version (`write_version`): its cost is the build's "
-             "store, index, extraction and graph stages, shown as the first row. An add also rewrites the kept "
-             "summaries and replaces the graph's tallies that changed (in graph); most of extract at 100K is "
-             "reading the parent's findings, which are not yet stored per document.", "",
-             "| measure | " + " | ".join(f"{chunks[s]:,} chunks" for s in sizes) + " |",
-             "|---|" + "---|" * len(sizes)]
-
-    def row(label, fn):
-        lines.append(f"| {label} | " + " | ".join(str(fn(s)) for s in sizes) + " |")
+    lines, row = _size_table(
+        ["## Adding and removing a report in place (benchmarks/scale.py, stage change)", "",
+         f"Machine: {machine()}. Knowledge bases built by the scale benchmark (synthetic reports, derived "
+         "vectors); the report added is a synthetic one of "
+         f"{_get(r[sizes[0]], 'report_chunks')} chunks in no corpus. Each step is the library call "
+         "`kg add` / `kg remove` makes, in one process (the model loads once). Embedding the report is timed "
+         "apart and left out of the comparison, as the target says; the other adds find it in the cache.",
+         "Before this change an add rewrote the whole version (`write_version`): its cost is the build's "
+         "store, index, extraction and graph stages, shown as the first row. An add also rewrites the kept "
+         "summaries and replaces the graph's tallies that changed (in graph); most of extract at 100K is "
+         "reading the parent's findings, which are not yet stored per document.", ""],
+        sizes, b)
 
     def before(s):
         t = _get(b[s], "timings", default={})

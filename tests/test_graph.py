@@ -227,3 +227,18 @@ def test_the_kept_tallies_give_the_counts_the_statements_give(kb_settings):
     cited = sparql("SELECT ?tally WHERE { ?tally a kg:ThemeYearTally ; kg:tallyTheme ?t ; kg:examplePassage ?c . "
                    "FILTER NOT EXISTS { ?c kg:mentionsTheme ?t } }", settings=kb_settings).rows
     assert not cited
+
+
+def test_every_example_query_gives_the_same_rows_on_rdflibs_memory_store(kb):
+    from kg.graph.memory_backend import MemoryBackend
+    from kg.namespaces import PREFIXES
+
+    oxigraph = OxigraphBackend(kb.path)
+    memory = MemoryBackend(ntriples=oxigraph.dump_ntriples())
+    try:
+        for example in example_queries():
+            expected = sorted(tuple(map(str, row)) for row in oxigraph.run(example.text, 10**6, PREFIXES).rows)
+            got = sorted(tuple(map(str, row)) for row in memory.run(example.text, 10**6, PREFIXES).rows)
+            assert got == expected, example.name
+    finally:
+        oxigraph.close()
