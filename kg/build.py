@@ -17,7 +17,7 @@ from kg.extract import extract_findings
 from kg.extract.findings import Findings
 from kg.extract.tallies import summarise
 from kg.graph import write_store
-from kg.graph.build import NTriplesSink, build_graph, chunk_links, tally_triples
+from kg.graph.build import NTriplesSink, build_graph, chunk_links
 from kg.index import build_indexes, cache_path
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.ingest import IngestResult, ingest_corpus
@@ -81,9 +81,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     sink = NTriplesSink(ntriples)
     summaries = summarise(findings, {d.doc: d.date for d in documents})
     try:
-        build_graph(documents, chunks, findings, sink=sink)
-        for triple in tally_triples(summaries):
-            sink.add(triple)
+        build_graph(documents, chunks, findings, sink=sink, summaries=summaries)
     finally:
         sink.close()
     triples = write_store(version, ntriples)

@@ -23,7 +23,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.documents import Chunk, Document
 from kg.extract.findings import ActionFinding, Evidence, Findings
-from kg.extract.tallies import Summaries
+from kg.extract.tallies import Summaries, summarise
 from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, PREFIXES, REVIEW, REVIEW_TYPE,
                            THEME, slugify)
 
@@ -299,7 +299,8 @@ class GraphContext:
 
 
 def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings,
-                include_vocabulary: bool = True, chunk_text: bool = True, sink=None):
+                include_vocabulary: bool = True, chunk_text: bool = True, sink=None,
+                summaries: Summaries | None = None):
     """The whole knowledge graph, into `sink` (default: a new in-memory rdflib Graph, returned).
 
     Args:
@@ -309,11 +310,14 @@ def build_graph(documents: Sequence[Document], chunks: Sequence[Chunk], findings
         include_vocabulary: add the ontology, theme scheme and gazetteer.
         chunk_text: store each chunk's text (kg:text) so SPARQL can return passages.
         sink: anything with `add(triple)`, e.g. an `NTriplesSink` for graphs too big for memory.
+        summaries: the findings' summaries when already made (their tallies go into the graph).
     """
     builder = GraphBuilder(documents, include_vocabulary, sink)
     builder.add_documents(documents)
     builder.add_chunks(chunks, with_text=chunk_text)
     builder.add_findings(findings)
+    for triple in tally_triples(summaries or summarise(findings, {d.doc: d.date for d in documents})):
+        builder.add(triple)
     return builder.graph
 
 
