@@ -28,7 +28,7 @@ from kg.build import BuildReport, cached_similarity
 from kg.config import Settings
 from kg.documents import Chunk, Document, SkippedFile
 from kg.extract import extract_findings
-from kg.extract.findings import Findings
+from kg.extract.findings import Findings, collection_paused
 from kg.extract.merge import Touched
 from kg.graph.build import chunk_links
 from kg.extract.tallies import summarise
@@ -74,7 +74,7 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
     root, parent = kb.root, kb.path
     timings: dict[str, float] = {}
     changed = set(removed) | {d.doc for d in documents}
-    with new_version(root) as version:
+    with new_version(root) as version, collection_paused():  # one bounded job over every finding
         t = time.perf_counter()
         old_docs = [d for d in (kb.document(doc) for doc in sorted(removed)) if d is not None]
         old_chunks = [c for d in old_docs for c in kb.iter_chunks(d.doc)]

@@ -135,7 +135,7 @@ class ThemesByYear:
 
 def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesByYear:
     """Theme mentions counted by the year of their document (`dates`: document id -> ISO date or None)."""
-    passages: dict[str, Counter] = {}
+    counts: Counter = Counter()  # (theme, year) -> passages
     example: dict[tuple[str, str], Evidence] = {}
     seen: set[tuple[str, str]] = set()
     for mention in findings.theme_mentions:
@@ -144,9 +144,13 @@ def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesBy
         if (mention.theme, passage) in seen:  # a passage counts once per theme, as in example query 14
             continue
         seen.add((mention.theme, passage))
-        year = (dates.get(evidence.doc) or "")[:4] or "undated"
-        passages.setdefault(mention.theme, Counter())[year] += 1
-        example.setdefault((mention.theme, year), evidence)
+        key = (mention.theme, (dates.get(evidence.doc) or "")[:4] or "undated")
+        counts[key] += 1
+        if key not in example:
+            example[key] = evidence
+    passages: dict[str, Counter] = {}
+    for (theme, year), n in counts.items():
+        passages.setdefault(theme, Counter())[year] = n
     years = sorted({y for counts in passages.values() for y in counts}, key=lambda y: (y == "undated", y))
     return ThemesByYear(years, passages, example)
 
