@@ -9,11 +9,15 @@ backup) and only the change is applied to each part:
     findings        only the new documents are extracted; their findings are joined to the parent's, and a
                     removed document's are dropped (kg/extract/merge.py, kg/kb.py change_findings)
     graph           the triples of the entities the documents touch, before and after, deleted and inserted
-                    (kg/graph/delta.py)
+                    (kg/graph/delta.py), and the corpus-wide tallies that changed
+    summaries       the theme table, grid and years the UI shows, recomputed from the findings and kept
 
 An added document is extracted on its own: a review it names only through another document's name for it, or
 an organisation recognised only from the wording of others, can differ from what a full `kg build` finds.
 A build re-extracts everything together. The version is published atomically like a build's.
+
+What still grows with the corpus is reading the parent's findings and recomputing the summaries from them (about
+5 s of a 6 s add at 100K chunks: benchmarks/RESULTS.md); findings kept by document would remove it.
 """
 
 from __future__ import annotations
@@ -30,9 +34,8 @@ from kg.documents import Chunk, Document, SkippedFile
 from kg.extract import extract_findings
 from kg.extract.findings import Findings, collection_paused
 from kg.extract.merge import Touched
-from kg.graph.build import chunk_links
 from kg.extract.tallies import summarise
-from kg.graph.build import tally_triples
+from kg.graph.build import chunk_links, tally_triples
 from kg.graph.delta import apply_graph_change, graph_change
 from kg.graph.oxigraph_backend import STORE_DIR
 from kg.index import cache_path, indexed_text
