@@ -145,6 +145,16 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+def owners_first_actions(findings: "Findings") -> dict[str, ActionFinding]:
+    """Each organisation an action names as owner, with the first such action (its passage is the evidence of
+    an organisation no document names otherwise)."""
+    first: dict[str, ActionFinding] = {}
+    for action in findings.actions:
+        for org in action.organisations:
+            first.setdefault(org, action)
+    return first
+
+
 def _evidence(d: dict | None) -> Evidence | None:
     return Evidence(**d) if d else None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from kg.extract.findings import ActionFinding, Evidence, Findings
+from kg.extract.findings import ActionFinding, Evidence, Findings, owners_first_actions
 
 
 def is_action_taken(action: ActionFinding) -> bool:
@@ -200,15 +200,12 @@ def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
 def organisation_counts(findings: Findings) -> list[tuple[str, int, int]]:
     """(id, passages, documents) for every organisation the graph holds: one named in the documents (each distinct
     passage naming it), or named only as an action's owner (that action's passage), by id."""
-    owned = {}
-    for action in findings.actions:
-        for org in action.organisations:
-            owned.setdefault(org, action.evidence)
+    owned = owners_first_actions(findings)
     out = []
     for org in findings.organisations:
         spans = {(e.doc, e.start, e.end) for e in org.mentions}
         if not spans and org.id in owned:
-            evidence = owned[org.id]
+            evidence = owned[org.id].evidence
             spans = {(evidence.doc, evidence.start, evidence.end)}
         if spans:
             out.append((org.id, len(spans), len({doc for doc, _, _ in spans})))

@@ -22,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.documents import Chunk, Document
-from kg.extract.findings import ActionFinding, Evidence, Findings
+from kg.extract.findings import ActionFinding, Evidence, Findings, owners_first_actions
 from kg.extract.tallies import Summaries, summarise
 from kg.namespaces import (ACTION, CHUNK, DOC, EVIDENCE, ID, KG, OA, ORG, ORGV, PREFIXES, REVIEW, REVIEW_TYPE,
                            THEME, slugify)
@@ -54,6 +54,12 @@ def vocabulary_graph() -> Graph:
     return graph
 
 
+def nt_line(triple) -> str:
+    """One triple as an N-Triples line (without its newline)."""
+    s, p, o = triple
+    return f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ."
+
+
 def nt_term(term) -> str:
     """A term in N-Triples syntax (IRIs and literals; kg mints no blank nodes)."""
     if isinstance(term, URIRef):
@@ -78,7 +84,7 @@ class NTriplesSink:
 
     def add(self, triple) -> None:
         s, p, o = triple
-        self.handle.write(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .\n")
+        self.handle.write(nt_line(triple) + "\n")
         self.count += 1
 
     def close(self) -> None:
@@ -290,10 +296,7 @@ class GraphContext:
 
     @classmethod
     def of(cls, findings: Findings) -> "GraphContext":
-        referenced: dict[str, ActionFinding] = {}
-        for a in findings.actions:
-            for org in a.organisations:
-                referenced.setdefault(org, a)
+        referenced = owners_first_actions(findings)
         orgs = {o.id for o in findings.organisations if o.mentions or o.id in referenced}
         return cls(referenced, orgs, {a.id for a in findings.actions})
 

@@ -19,12 +19,8 @@ import pyoxigraph as ox
 from kg.documents import Chunk, Document
 from kg.extract.findings import Findings
 from kg.extract.merge import Touched
-from kg.graph.build import GraphBuilder, GraphContext, nt_term
+from kg.graph.build import GraphBuilder, GraphContext, nt_line
 from kg.graph.oxigraph_backend import STORE_DIR
-
-
-def _lines(triples: Iterable[tuple]) -> set[str]:
-    return {f"{nt_term(s)} {nt_term(p)} {nt_term(o)} ." for s, p, o in triples}
 
 
 class _LineSink:
@@ -34,8 +30,7 @@ class _LineSink:
         self.lines: set[str] = set()
 
     def add(self, triple) -> None:
-        s, p, o = triple
-        self.lines.add(f"{nt_term(s)} {nt_term(p)} {nt_term(o)} .")
+        self.lines.add(nt_line(triple))
 
 
 class _Texts:
@@ -85,7 +80,7 @@ class GraphChange:
 
     def replace(self, old: Iterable[tuple], new: Iterable[tuple]) -> None:
         """Also replace the triples `old` by `new` (the corpus-wide tallies, before and after the change)."""
-        was, will = _lines(old), _lines(new)
+        was, will = set(map(nt_line, old)), set(map(nt_line, new))
         self.deleted |= was - will
         self.inserted |= will - was
 

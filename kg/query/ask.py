@@ -271,8 +271,7 @@ class Asker:
             scored = {t: score + weight * votes.get(t, 0.0) for t, score in best.items()}
             ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:2]
             for theme_id, score in ranked:
-                if (best[theme_id] >= float(self.settings.ask_theme_similarity) - weight * votes.get(theme_id, 0.0)
-                        and score >= ranked[0][1] - 0.02):
+                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - 0.02:
                     resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
         self._resolve_organisation_words(question, resolved)
         return resolved
