@@ -313,7 +313,8 @@ def stage_build(work: Path, size: int) -> dict:
     version = current_version(root)
     parts = {k: v for k, v in parts.items()}
     disk = {name: folder_size(version / name) if (version / name).is_dir() else (version / name).stat().st_size
-            for name in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.jsonl")}
+            for name in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.sqlite")
+            if (version / name).exists()}
     nt_mb = None
     return {"documents": len(ingested.documents), "chunks": n, "real_vector_rows": real_rows,
             "timings": {k: round(v, 2) for k, v in report.timings.items()},
@@ -607,6 +608,14 @@ def stage_change(work: Path, size: int) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def _disk_mb(result: dict, name: str) -> float:
+    """A build's size on disk of one part (findings: whichever format that build wrote)."""
+    disk = result["build"]["disk_mb"]
+    if name == "findings":
+        return next((disk[k] for k in ("findings.sqlite", "findings.jsonl", "findings.json") if k in disk), 0)
+    return disk.get(name, 0)
+
+
 def _size_table(intro: list[str], sizes: list[int], builds: dict) -> tuple[list[str], callable]:
     """Markdown lines starting with `intro` and a header of one column per size, and `row(label, fn)` adding a row
     of `fn(size)` values."""
@@ -668,9 +677,12 @@ def render_change(work: Path, sizes: list[int]) -> str:
          "`kg add` / `kg remove` makes, in one process (the model loads once). Embedding the report is timed "
          "apart and left out of the comparison, as the target says; the other adds find it in the cache.",
          "Before this change an add rewrote the whole version (`write_version`): its cost is the build's "
-         "store, index, extraction and graph stages, shown as the first row. An add also rewrites the kept "
-         "summaries and replaces the graph's tallies that changed (in graph); most of extract at 100K is "
-         "reading the parent's findings, which are not yet stored per document.", ""],
+         "store, index, extraction and graph stages, shown as the first row. The second row is the previous "
+         "in-place change, which read every finding and recounted every summary (kept as "
+         "results/<size>/change-findings-read-whole.json when that run is kept). Now findings are kept by "
+         "entity and document (kg/findings_store.py): a change copies that file, deletes and inserts only the "
+         "report's rows, regenerates the triples of the entities it touches and recounts only the affected "
+         "tallies (in graph).", ""],
         sizes, b)
 
     def before(s):
@@ -678,6 +690,11 @@ def render_change(work: Path, sizes: list[int]) -> str:
         return round(sum(t.get(k, 0) for k in ("store", "index", "extract", "graph")), 1) if t else "—"
 
     row("before: add = rewrite the version (s)", before)
+    whole = {s: read_result(work, s, "change-findings-read-whole") for s in sizes}
+    if any(whole.values()):
+        row("before: findings read whole, add · remove without embedding (s)", lambda s: (
+            f"{_get(whole[s], 'steps', 'add', 'without_embed_s')} · "
+            f"{_get(whole[s], 'steps', 'remove again', 'without_embed_s')}") if whole[s] else "—")
     for step in ("add (cold cache)", "add", "remove", "remove again"):
         row(f"{step}: total (s)", lambda s, step=step: _get(r[s], "steps", step, "total_s"))
     row("add: embedding the report, cold cache (s)", lambda s: _get(r[s], "steps", "add (cold cache)", "embed_s"))
@@ -687,8 +704,9 @@ def render_change(work: Path, sizes: list[int]) -> str:
     row("**remove (s)**", lambda s: _get(r[s], "steps", "remove again", "total_s"))
     row("  of which store · index · extract · graph (s)", lambda s: " · ".join(
         str(_get(r[s], "steps", "remove again", "timings", k)) for k in ("store", "index", "extract", "graph")))
-    row("add ÷ the same add at the smallest size", lambda s: round(
-        _get(r[s], "steps", "add", "without_embed_s") / _get(r[sizes[0]], "steps", "add", "without_embed_s"), 2))
+    for step in ("add", "remove again"):
+        row(f"{step.split()[0]} ÷ the same {step.split()[0]} at the smallest size (target ≤ 2)", lambda s, step=step: round(
+            _get(r[s], "steps", step, "without_embed_s") / _get(r[sizes[0]], "steps", step, "without_embed_s"), 2))
     row("triples deleted · inserted by the add", lambda s: f"{_get(r[s], 'steps', 'add', 'update', 'triples_deleted')}"
         f" · {_get(r[s], 'steps', 'add', 'update', 'triples_inserted')}")
     row("new version: written (MB) · whole (MB, shared files included)", lambda s: f"{_get(r[s], 'steps', 'add', 'written_mb')}"
@@ -814,7 +832,8 @@ def stage_startup(work: Path, size: int) -> dict:
     out["graph_rss_mb"] = round(rss_mb() - before)
     out["steps_s"] = {k: round(v, 2) for k, v in steps.items()}
     out["tables_s"] = round(steps["views (kept summaries, heatmap, documents)"] + steps["page with its tables"], 2)
-    out["findings_mb"] = round((views.kb.path / "findings.jsonl").stat().st_size / 1e6, 1)
+    out["findings_mb"] = round(next((views.kb.path / name).stat().st_size for name in ("findings.sqlite", "findings.jsonl")
+                                    if (views.kb.path / name).exists()) / 1e6, 1)
     out["theme_rows"] = len(views.summaries)
     out["reviews_in_matrix"] = len(views.matrix.reviews)
     out["page_parts"] = len(page)
@@ -968,8 +987,8 @@ def render_report(work: Path, sizes: list[int], sample: dict) -> str:
         row("peak RSS per build phase (MB): ingest / index / extract / graph",
             lambda d: " / ".join(str(d["build"]["rss_peaks_mb"].get(k, "—")) for k in ("ingest", "store+index", "extract", "graph"))),
         row("disk (MB): corpus.sqlite / vectors / dense / bm25 / graph / findings",
-            lambda d: " / ".join(f"{d['build']['disk_mb'].get(k, d['build']['disk_mb'].get(k.removesuffix('l'), 0)):,.0f}"
-                                for k in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph", "findings.jsonl"))),
+            lambda d: " / ".join(f"{_disk_mb(d, k):,.0f}" for k in ("corpus.sqlite", "vectors.npy", "dense", "bm25", "graph",
+                                                                    "findings"))),
         row("knowledge base on disk (MB)", lambda d: f"{d['build']['kb_mb']:,.0f}"),
         row("dense exact (flat): p50 / p95 ms, 1 thread [derived]", lambda d: "{p50_1t} / {p95_1t}".format(**d["dense"]["rows"][0])),
         row("dense HNSW best: params, recall@10, p95 ms (1 thread) [derived]",

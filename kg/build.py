@@ -92,7 +92,7 @@ def write_graph_stage(version: Path, documents: Sequence[Document], chunks: Sequ
     ntriples.unlink()
     rows = {c.chunk_id: i for i, c in enumerate(chunks)}
     write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(findings) if cid in rows])
-    write_findings(version, findings)
+    write_findings(version, findings, {d.doc: d.date for d in documents})
     write_summaries(version, summaries)
     timings["graph"] = time.perf_counter() - t
     return {"triples": triples, "reviews": len(findings.reviews), "actions": len(findings.actions),

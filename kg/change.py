@@ -6,18 +6,19 @@ backup) and only the change is applied to each part:
     corpus.sqlite   copied, the changed documents' rows deleted and the new ones inserted (rows of kept
                     chunks never change)
     indexes         the base segment shared, the delta rebuilt, removed rows listed (kg/index/segments.py)
-    findings        only the new documents are extracted; their findings are joined to the parent's, and a
-                    removed document's are dropped (kg/extract/merge.py, kg/kb.py change_findings)
+    findings        copied; only the new documents are extracted, the removed documents' rows deleted and the
+                    new findings joined to the entities they name (kg/findings_store.py)
     graph           the triples of the entities the documents touch, before and after, deleted and inserted
                     (kg/graph/delta.py), and the corpus-wide tallies that changed
-    summaries       the theme table, grid and years the UI shows, recomputed from the findings and kept
+    summaries       the kept tallies behind the theme table, grid and years, with the rows the documents
+                    affect recounted
 
 An added document is extracted on its own: a review it names only through another document's name for it, or
 an organisation recognised only from the wording of others, can differ from what a full `kg build` finds.
 A build re-extracts everything together. The version is published atomically like a build's.
 
-What still grows with the corpus is reading the parent's findings and recomputing the summaries from them (about
-5 s of a 6 s add at 100K chunks: benchmarks/RESULTS.md); findings kept by document would remove it.
+What still grows with the corpus is copying the files that are rewritten rather than shared (corpus.sqlite,
+findings.sqlite) and the lookups by document and entity (benchmarks/RESULTS.md, scale-change).
 """
 
 from __future__ import annotations
@@ -33,17 +34,16 @@ from kg.config import Settings
 from kg.documents import Chunk, Document, SkippedFile
 from kg.extract import extract_findings
 from kg.extract.findings import Findings, collection_paused
-from kg.extract.merge import Touched
-from kg.extract.tallies import summarise
-from kg.graph.build import chunk_links, tally_triples
+from kg.extract.tallies import summarise, tally_difference
+from kg.findings_store import FINDINGS_STORE, FindingsStore
+from kg.graph.build import GraphContext, chunk_links, tally_triples
 from kg.graph.delta import apply_graph_change, graph_change
 from kg.graph.oxigraph_backend import STORE_DIR
 from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.segments import rows_used, update_segments
-from kg.kb import (FINDINGS_FILE, KnowledgeBase, change_corpus, change_findings, keep_originals, new_version,
-                   read_base_findings, read_chunk_texts, read_findings, read_summaries, write_chunk_links,
-                   write_json, write_summaries)
+from kg.kb import (KnowledgeBase, change_corpus, copy_findings, keep_originals, new_version, read_chunk_texts,
+                   read_findings, read_summaries, write_chunk_links, write_json, write_summaries)
 from kg.progress import Progress
 
 # Manifest settings that must match for a version to be changed in place rather than rebuilt.
@@ -61,7 +61,7 @@ def why_not_in_place(kb: KnowledgeBase, settings: Settings) -> str | None:
     changed = [k for k in _SAME_SETTINGS if str(built.get(k)) != str(settings.values[k])]
     if changed:
         return f"settings changed since it was built ({', '.join(changed)})"
-    if not all((kb.path / name).exists() for name in ("vectors.npy", "dense", "bm25", STORE_DIR, FINDINGS_FILE)):
+    if not all((kb.path / name).exists() for name in ("vectors.npy", "dense", "bm25", STORE_DIR, FINDINGS_STORE)):
         return "it lacks files an in-place change needs"
     return None
 
@@ -111,28 +111,33 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         if documents:
             added = extract_findings(documents, chunks, similarity=cached_similarity(settings, chunks, vectors),
                                      settings=settings)
-        base = read_base_findings(parent)  # read once: the parent's findings and the new ones both start from it
-        before = read_findings(parent, base)
-        after = change_findings(parent, version, changed, added, [d.doc for d in documents],
-                                compact=segments.merged, base=base)
-        timings["extract"] = time.perf_counter() - t
+        dates = _document_dates(version)
+        with FindingsStore(parent / FINDINGS_STORE) as before, copy_findings(parent, version) as after:
+            touched = before.touched(changed)
+            dropped = after.apply_change(changed, added, dates)
+            touched = after.touched(changed, touched)
+            was, now = before.part(touched), after.part(touched)
+            timings["extract"] = time.perf_counter() - t
 
-        progress.note("Updating the knowledge graph")
-        t = time.perf_counter()
-        change = graph_change(before, after, changed, (old_docs, old_chunks), (documents, chunks),
-                              lambda doc: (kb.document(doc).text if kb.document_info(doc) else None))
-        summaries = summarise(after, _document_dates(version))
-        was = read_summaries(parent) or summarise(before, _document_dates(parent))
-        change.replace(tally_triples(was), tally_triples(summaries))
+            progress.note("Updating the knowledge graph")
+            t = time.perf_counter()
+            change = graph_change((was, GraphContext(*before.context(was))), (now, GraphContext(*after.context(now))),
+                                  (old_docs, old_chunks), (documents, chunks),
+                                  lambda doc: (kb.document(doc).text if kb.document_info(doc) else None))
+            kept = read_summaries(parent) or summarise(read_findings(parent), _document_dates(parent))
+            themes, reviews, orgs = _affected(was, now, dropped)
+            summaries = after.resummarise(kept, themes, reviews, orgs,
+                                          before.mention_cells(changed) | after.mention_cells(changed),
+                                          before.review_theme_sets(reviews))
+            change.replace(*(tally_triples(s) for s in tally_difference(kept, summaries)))
+            counts = after.counts()
         triples = apply_graph_change(parent, version, change, int(kb.manifest.get("graph", {}).get("triples", 0)))
         rows = {c.chunk_id: r for c, r in zip(chunks, added_rows)}
-        links = chunk_links(Touched().add(after, {d.doc for d in documents}).restrict(after))
-        write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in links if cid in rows])
+        write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(now) if cid in rows])
         write_summaries(version, summaries)
         timings["graph"] = time.perf_counter() - t
 
-        stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples,
-                 **_finding_counts(after)}
+        stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples, **counts}
         manifest = _manifest(kb, version, removed, documents, settings, timings, stats, skipped or [],
                              warnings or [])
         manifest["update"] = {"in_place": True, "parent": parent.name, "merged": segments.merged,
@@ -154,10 +159,16 @@ def _document_dates(version: Path) -> dict[str, str | None]:
         db.close()
 
 
-def _finding_counts(findings: Findings) -> dict[str, int]:
-    return {"reviews": len(findings.reviews), "actions": len(findings.actions),
-            "review_themes": len(findings.review_themes), "theme_mentions": len(findings.theme_mentions),
-            "organisations": sum(1 for o in findings.organisations if o.mentions)}
+def _affected(was: Findings, now: Findings, dropped: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """The themes, reviews and organisations whose tallies a change may alter: those the changed documents speak
+    of, before and after, and the organisations it dropped."""
+    themes, reviews, orgs = set(), set(), set(dropped)
+    for part in (was, now):
+        themes |= {link.theme for link in part.review_themes} | {m.theme for m in part.theme_mentions} \
+            | {t for a in part.actions for t in a.themes}
+        reviews |= {r.id for r in part.reviews} | {link.review for link in part.review_themes}
+        orgs |= {o.id for o in part.organisations} | {o for a in part.actions for o in a.organisations}
+    return themes, reviews, orgs
 
 
 def _manifest(kb: KnowledgeBase, version: Path, removed: set[str], documents: list[Document], settings: Settings,

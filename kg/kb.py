@@ -38,7 +38,7 @@ from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLo
 from kg.extract.findings import Findings
 from kg.extract.merge import join_findings, without_documents
 from kg.extract.tallies import Summaries, summarise
-from kg.files import link_or_copy
+from kg.findings_store import FINDINGS_STORE, FindingsStore, read_findings_store
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
@@ -343,10 +343,12 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-FINDINGS_FILE = "findings.jsonl"
-LEGACY_FINDINGS_FILE = "findings.json"  # one JSON document, written by earlier versions
-FINDINGS_ADDED = "findings-added"  # findings of documents added in place, one file per change
-FINDINGS_CHANGES = "findings-changes.json"  # documents whose base findings are dropped; the added files, in order
+# Findings by entity and document (kg/findings_store.py). Versions written by earlier releases kept a JSON Lines
+# base file, the findings of documents added in place, and the documents dropped; they are still read.
+LEGACY_FINDINGS_FILE = "findings.jsonl"
+LEGACY_FINDINGS_JSON = "findings.json"  # one JSON document
+LEGACY_FINDINGS_ADDED = "findings-added"
+LEGACY_FINDINGS_CHANGES = "findings-changes.json"
 # Parsed findings by version folder, shared by every KnowledgeBase opened on that version: the UI, ask() and
 # the server's warm-up each open their own, and at a million chunks each parse cost tens of seconds and GBs.
 _SHARED_FINDINGS: OrderedDict[str, Findings] = OrderedDict()
@@ -354,34 +356,30 @@ _SHARED_VERSIONS = 2  # the live version and the one a running request may still
 _FINDINGS_LOCK = threading.Lock()
 
 
-def write_findings(version: Path, findings: Findings) -> None:
-    """Save extraction findings into a version folder, as JSON Lines (`read_findings` reads them back)."""
-    with (version / FINDINGS_FILE).open("w", encoding="utf-8") as handle:
-        findings.write_jsonl(handle)
+def write_findings(version: Path, findings: Findings, dates: dict[str, str | None]) -> None:
+    """Save extraction findings into a version folder (`dates`: document id -> ISO date, for tallies by year)."""
+    FindingsStore.create(version / FINDINGS_STORE, findings, dates)
 
 
-def read_findings(version: Path, base: Findings | None = None) -> Findings:
-    """The findings of a version (KnowledgeBase.findings reads them once): the base, less what removed documents
-    said, joined with the findings of documents added in place (KnowledgeBaseDamaged if a file cannot be read).
-
-    Args:
-        base: the version's base findings when already read (versions changed in place share the file).
-    """
-    if not (version / FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_FILE).exists():
-        with reading(version / LEGACY_FINDINGS_FILE):
-            return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_FILE).read_text(encoding="utf-8")))
-    findings = base if base is not None else read_base_findings(version)
-    changes = _findings_changes(version)
+def read_findings(version: Path) -> Findings:
+    """The findings of a version (KnowledgeBase.findings reads them once; KnowledgeBaseDamaged if a file cannot be
+    read)."""
+    if (version / FINDINGS_STORE).exists():
+        with reading(version / FINDINGS_STORE):
+            return read_findings_store(version / FINDINGS_STORE)
+    if not (version / LEGACY_FINDINGS_FILE).exists() and (version / LEGACY_FINDINGS_JSON).exists():
+        with reading(version / LEGACY_FINDINGS_JSON):
+            return Findings.from_dict(json.loads((version / LEGACY_FINDINGS_JSON).read_text(encoding="utf-8")))
+    findings = _read_jsonl(version / LEGACY_FINDINGS_FILE)
+    changes = {"dropped": [], "added": []}
+    if (version / LEGACY_FINDINGS_CHANGES).is_file():
+        with reading(version / LEGACY_FINDINGS_CHANGES):
+            changes = json.loads((version / LEGACY_FINDINGS_CHANGES).read_text(encoding="utf-8"))
     if changes["dropped"]:
         findings = without_documents(findings, changes["dropped"])
     for name, _ in changes["added"]:
-        findings = join_findings(findings, _read_jsonl(version / FINDINGS_ADDED / name))
+        findings = join_findings(findings, _read_jsonl(version / LEGACY_FINDINGS_ADDED / name))
     return findings
-
-
-def read_base_findings(version: Path) -> Findings:
-    """The version's base findings file alone (what a build wrote)."""
-    return _read_jsonl(version / FINDINGS_FILE)
 
 
 def _read_jsonl(path: Path) -> Findings:
@@ -389,52 +387,10 @@ def _read_jsonl(path: Path) -> Findings:
         return Findings.read_jsonl(handle)
 
 
-def _findings_changes(version: Path) -> dict:
-    path = version / FINDINGS_CHANGES
-    if not path.is_file():
-        return {"dropped": [], "added": []}
-    with reading(path):
-        return json.loads(path.read_text(encoding="utf-8"))
-
-
-def change_findings(parent: Path, version: Path, changed: Iterable[str], added: Findings | None,
-                    added_docs: list[str], compact: bool, base: Findings | None = None) -> Findings:
-    """Write the version's findings as the parent's with `changed` documents' findings dropped and the findings
-    of the `added_docs` joined; returns them.
-
-    The parent's base file and earlier additions are hard-linked, not rewritten: a change writes what the
-    changed documents said. With `compact`, everything is written as one new base instead (after an index
-    merge, when the change is rewriting the whole version anyway).
-
-    Args:
-        base: the parent's base findings when already read (the new version shares the file).
-    """
-    changed = set(changed)
-    parent_changes = _findings_changes(parent)
-    dropped = sorted(set(parent_changes["dropped"]) | changed)
-    kept_added: list[tuple[str, list[str]]] = []
-    for name, docs in parent_changes["added"]:
-        if changed & set(docs):
-            part = without_documents(_read_jsonl(parent / FINDINGS_ADDED / name), changed)
-            docs = [d for d in docs if d not in changed]
-            if docs:
-                name = _write_added(version, part)
-                kept_added.append((name, docs))
-        else:
-            (version / FINDINGS_ADDED).mkdir(exist_ok=True)
-            link_or_copy(parent / FINDINGS_ADDED / name, version / FINDINGS_ADDED / name)
-            kept_added.append((name, docs))
-    if added is not None and added_docs:
-        kept_added.append((_write_added(version, added), list(added_docs)))
-    link_or_copy(parent / FINDINGS_FILE, version / FINDINGS_FILE)
-    write_json(version / FINDINGS_CHANGES, {"dropped": dropped, "added": kept_added})
-    findings = read_findings(version, base)
-    if compact:
-        (version / FINDINGS_FILE).unlink()
-        (version / FINDINGS_CHANGES).unlink()
-        shutil.rmtree(version / FINDINGS_ADDED, ignore_errors=True)
-        write_findings(version, findings)
-    return findings
+def copy_findings(parent: Path, version: Path) -> FindingsStore:
+    """The parent's findings copied into `version`, opened for a change (the parent's file is never written)."""
+    shutil.copyfile(parent / FINDINGS_STORE, version / FINDINGS_STORE)
+    return FindingsStore(version / FINDINGS_STORE, writable=True)
 
 
 SUMMARIES_FILE = "summaries.json"  # the tallies behind the summary views (kg/extract/tallies.py)
@@ -452,15 +408,6 @@ def read_summaries(version: Path) -> Summaries | None:
         return None
     with reading(path):
         return Summaries.from_dict(json.loads(path.read_text(encoding="utf-8")))
-
-
-def _write_added(version: Path, findings: Findings) -> str:
-    folder = version / FINDINGS_ADDED
-    folder.mkdir(exist_ok=True)
-    name = f"{time.time_ns()}.jsonl"
-    with (folder / name).open("w", encoding="utf-8") as handle:
-        findings.write_jsonl(handle)
-    return name
 
 
 @dataclass

@@ -14,7 +14,7 @@ LAYERS = [
     {"kg", "kg.documents", "kg.text", "kg.config", "kg.errors", "kg.namespaces", "kg.progress", "kg.files"},
     {"kg.ingest"},
     {"kg.index", "kg.extract"},
-    {"kg.kb"},
+    {"kg.kb", "kg.findings_store"},
     {"kg.graph"},
     {"kg.build", "kg.change", "kg.update"},
     {"kg.query"},

@@ -103,8 +103,9 @@ def test_the_live_version_is_never_rewritten_only_shared(kb4):
     add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)
     new = current_version(kb4.kb_path)
     assert new != live and {p: p.stat().st_size for p in live.rglob("*") if p.is_file()} == sizes
-    # The base segment and the base findings are the parent's files (hard links), not copies.
-    for name in ("vectors.npy", "dense/dense.faiss", "findings.jsonl"):
+    # The base segment is the parent's files (hard links), not copies; the findings are the new version's own copy.
+    assert (new / "findings.sqlite").stat().st_ino != (live / "findings.sqlite").stat().st_ino
+    for name in ("vectors.npy", "dense/dense.faiss"):
         assert (new / name).stat().st_ino == (live / name).stat().st_ino, name
     assert (new / "delta" / "rows.npy").is_file()
 
@@ -119,7 +120,6 @@ def test_past_the_merge_threshold_the_delta_folds_into_a_new_base(kb4):
     with KnowledgeBase(merging.kb) as kb:
         assert kb.manifest["update"]["merged"]
         assert not (kb.path / "delta").exists() and not (kb.path / "deleted.npy").exists()
-        assert not (kb.path / "findings-added").exists()  # findings compacted into one base file too
         assert open_segments(kb.path).size == kb.chunk_count()
     merged = state(merging)
     assert merged["triples"] == expected["triples"] and merged["findings"] == expected["findings"]

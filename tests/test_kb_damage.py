@@ -12,7 +12,7 @@ import pytest
 
 from kg.kb import current_version
 
-DAMAGEABLE = ["corpus.sqlite", "manifest.json", "findings.jsonl", "dense/dense.faiss", "bm25/params.index.json"]
+DAMAGEABLE = ["corpus.sqlite", "manifest.json", "findings.sqlite", "dense/dense.faiss", "bm25/params.index.json"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def run_kg(*args: str) -> subprocess.CompletedProcess:
 def test_search_names_the_damaged_file_in_one_line(damaged_copies, name):
     proc = run_kg("search", "information sharing", "--kb", str(damaged_copies[name]), "--mode",
                   "bm25" if name != "dense/dense.faiss" else "dense")
-    if name == "findings.jsonl" and proc.returncode == 0:
+    if name == "findings.sqlite" and proc.returncode == 0:
         return  # search does not read the findings; `ask` and `stats` do (below)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     (line,) = [x for x in proc.stderr.splitlines() if x.strip()]
@@ -45,7 +45,7 @@ def test_search_names_the_damaged_file_in_one_line(damaged_copies, name):
     assert f"file {shown} is damaged or incomplete" in line and "kg build --kb" in line
 
 
-@pytest.mark.parametrize("name", ["corpus.sqlite", "manifest.json", "findings.jsonl"])
+@pytest.mark.parametrize("name", ["corpus.sqlite", "manifest.json", "findings.sqlite"])
 def test_stats_and_ask_name_the_damaged_file(damaged_copies, name):
     for command in (("stats",), ("ask", "what was learned about information sharing?")):
         proc = run_kg(*command, "--kb", str(damaged_copies[name]))

@@ -20,7 +20,8 @@ _REVIEW_ATTRIBUTES = ("type", "status", "partnership", "area", "taken_forward_as
 def without_documents(findings: Findings, docs: Iterable[str]) -> Findings:
     """The findings with every piece of evidence from `docs` dropped; a finding left with none is dropped.
 
-    An organisation that was never mentioned (a mentioned unit's parent) stays while one of its units does.
+    An organisation no document names any more stays while it is the parent of one that is named (as a build
+    of the remaining documents would keep it).
     """
     docs = set(docs)
     if not docs:
@@ -33,8 +34,7 @@ def without_documents(findings: Findings, docs: Iterable[str]) -> Findings:
     kept_orgs = []
     for org in findings.organisations:
         mentions = [e for e in org.mentions if e.doc not in docs]
-        if mentions or not org.mentions:
-            kept_orgs.append(_with(org, mentions=mentions) if len(mentions) < len(org.mentions) else org)
+        kept_orgs.append(_with(org, mentions=mentions) if len(mentions) < len(org.mentions) else org)
     parents = {o.parent for o in kept_orgs if o.mentions and o.parent}
     out.organisations = [o for o in kept_orgs if o.mentions or o.id in parents]
     out.theme_mentions = [m for m in findings.theme_mentions if m.evidence.doc not in docs]

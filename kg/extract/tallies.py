@@ -103,20 +103,21 @@ def theme_review_matrix(findings: Findings) -> ThemeReviewMatrix:
         cells[(link.theme, link.review)] = cells.get((link.theme, link.review), 0) + max(1, len(link.evidence))
     raised = Counter(theme for theme, _ in cells)
     theme_ids = sorted(raised, key=lambda t: (-raised[t], labels.get(t, t).lower()))
-    review_ids = {review for _, review in cells}
 
-    def review_key(review_id: str) -> tuple:
+    def column(review_id: str) -> tuple[str, str, int | None]:
         review = review_by_id.get(review_id)
-        year = review.year if review else None
-        # Unknown years go last rather than being guessed from the reporting document's date.
-        return (year is None, year or 0, (review.label if review else review_id).lower())
+        return (review_id, review.label if review else review_id, review.year if review else None)
 
-    ordered = sorted(review_ids, key=review_key)
-    return ThemeReviewMatrix(
-        themes=[(t, labels.get(t, t)) for t in theme_ids],
-        reviews=[(r, review_by_id[r].label if r in review_by_id else r,
-                  review_by_id[r].year if r in review_by_id else None) for r in ordered],
-        counts=[[cells.get((t, r), 0) for r in ordered] for t in theme_ids])
+    ordered = sorted((column(r) for r in {review for _, review in cells}), key=review_column_order)
+    return ThemeReviewMatrix(themes=[(t, labels.get(t, t)) for t in theme_ids], reviews=ordered,
+                             counts=[[cells.get((t, r[0]), 0) for r in ordered] for t in theme_ids])
+
+
+def review_column_order(column: tuple[str, str, int | None]) -> tuple:
+    """A heatmap column's place: by year where known (unknown years last rather than guessed from the reporting
+    document's date), then label."""
+    review_id, label, year = column
+    return (year is None, year or 0, label.lower(), review_id)
 
 
 @dataclass
@@ -171,7 +172,7 @@ class Summaries:
         return {"themes": [asdict(t) for t in self.themes],
                 "matrix": {"themes": self.matrix.themes, "reviews": self.matrix.reviews, "counts": self.matrix.counts},
                 "years": {"years": self.years.years, "passages": {t: dict(c) for t, c in self.years.passages.items()},
-                          "example": [[t, y, asdict(e)] for (t, y), e in self.years.example.items()]},
+                          "example": [[t, y, asdict(e)] for (t, y), e in sorted(self.years.example.items())]},
                 "theme_labels": self.theme_labels, "reviews": self.reviews, "organisations": self.organisations,
                 "theme_pairs": self.theme_pairs}
 
@@ -195,6 +196,32 @@ def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
                      years=themes_by_year(findings, dates), theme_labels={t.id: t.label for t in findings.themes},
                      reviews=[(r.id, r.label, r.year) for r in sorted(findings.reviews, key=lambda r: r.label.lower())],
                      organisations=organisation_counts(findings), theme_pairs=theme_pairs(findings))
+
+
+def tally_difference(old: Summaries, new: Summaries) -> tuple[Summaries, Summaries]:
+    """`old` and `new` cut down to the tallies the graph keeps that differ between them (organisation counts,
+    theme-year cells with their example, theme pairs): what a change replaces in the graph."""
+    def cells(s: Summaries) -> dict:
+        return {(t, y): (n, s.years.example.get((t, y))) for t, c in s.years.passages.items() for y, n in c.items()}
+
+    orgs = ({o[0]: o for o in old.organisations}, {o[0]: o for o in new.organisations})
+    years = (cells(old), cells(new))
+    pairs = ({p[:2]: p for p in old.theme_pairs}, {p[:2]: p for p in new.theme_pairs})
+    out = []
+    for i in (0, 1):
+        def differ(maps):
+            return sorted(k for k in maps[i] if maps[i][k] != maps[1 - i].get(k))
+
+        passages: dict[str, Counter] = {}
+        example = {}
+        for t, y in differ(years):
+            passages.setdefault(t, Counter())[y] = years[i][(t, y)][0]
+            if years[i][(t, y)][1] is not None:
+                example[(t, y)] = years[i][(t, y)][1]
+        out.append(Summaries(themes=[], matrix=ThemeReviewMatrix([], [], []), years=ThemesByYear([], passages, example),
+                             theme_labels={}, reviews=[], organisations=[orgs[i][k] for k in differ(orgs)],
+                             theme_pairs=[pairs[i][k] for k in differ(pairs)]))
+    return out[0], out[1]
 
 
 def organisation_counts(findings: Findings) -> list[tuple[str, int, int]]:

@@ -3,13 +3,12 @@
 The graph is a function of the findings (kg/graph/build.py), so the change a document makes is the
 difference between the triples of the entities it touches before and after the change. Only the evidence
 in the changed documents (and each entity's first piece, which some statements cite) is regenerated:
-evidence in other documents gives the same triples either way. The store is copied from the live version
+evidence in other documents gives the same triples either way; kg/findings_store.py reads just those. The store is copied from the live version
 with Oxigraph's backup (hard links to its immutable files), so the live version is never written.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,6 @@ import pyoxigraph as ox
 
 from kg.documents import Chunk, Document
 from kg.extract.findings import Findings
-from kg.extract.merge import Touched
 from kg.graph.build import GraphBuilder, GraphContext, nt_line
 from kg.graph.oxigraph_backend import STORE_DIR
 
@@ -46,28 +44,14 @@ class _Texts:
         return self.known[doc]
 
 
-def _restricted(findings: Findings, touched: Touched) -> Findings:
-    """The touched entities with only their evidence in the changed documents, plus their first piece."""
-    def keep(item, name: str):
-        item = copy.copy(item)
-        setattr(item, name, [e for i, e in enumerate(getattr(item, name)) if i == 0 or e.doc in touched.docs])
-        return item
-
-    part = touched.restrict(findings)
-    part.reviews = [keep(r, "evidence") for r in part.reviews]
-    part.organisations = [keep(o, "mentions") for o in part.organisations]
-    part.review_themes = [keep(r, "evidence") for r in part.review_themes]
-    return part
-
-
-def _triples(documents: Sequence[Document], chunks: Sequence[Chunk], findings: Findings, touched: Touched,
+def _triples(documents: Sequence[Document], chunks: Sequence[Chunk], part: Findings, context: GraphContext,
              read_text: Callable[[str], str | None]) -> set[str]:
     sink = _LineSink()
     builder = GraphBuilder([], include_vocabulary=False, sink=sink)
     builder.texts = _Texts(documents, read_text)
     builder.add_documents(documents)
     builder.add_chunks(chunks)
-    builder.add_findings(_restricted(findings, touched), GraphContext.of(findings))
+    builder.add_findings(part, context)
     return sink.lines
 
 
@@ -85,21 +69,21 @@ class GraphChange:
         self.inserted |= will - was
 
 
-def graph_change(before: Findings, after: Findings, changed_docs: set[str],
+def graph_change(before: tuple[Findings, GraphContext], after: tuple[Findings, GraphContext],
                  old: tuple[Sequence[Document], Sequence[Chunk]], new: tuple[Sequence[Document], Sequence[Chunk]],
                  read_text: Callable[[str], str | None]) -> GraphChange:
-    """What changing `changed_docs` does to the graph.
+    """What changing some documents does to the graph.
 
     Args:
-        before, after: all findings before and after the change.
-        changed_docs: documents removed, replaced or added.
+        before, after: the entities the documents touch, with their first piece of evidence and what the
+            documents say (kg/findings_store.py FindingsStore.part), and what they refer to among all findings
+            (FindingsStore.context), before and after the change.
         old: the removed or replaced documents and their chunks (as the live version has them).
         new: the added or replacing documents and their chunks.
         read_text: the text of an unchanged document (for the selectors of evidence kept from it).
     """
-    touched = Touched().add(before, changed_docs).add(after, changed_docs)
-    was = _triples(*old, before, touched, read_text)
-    will = _triples(*new, after, touched, read_text)
+    was = _triples(*old, *before, read_text)
+    will = _triples(*new, *after, read_text)
     return GraphChange(deleted=was - will, inserted=will - was)
 
 
