@@ -25,8 +25,8 @@ from kg.kb import KnowledgeBase
 from kg.query.ask import Asker
 
 # The held-out sets, each written by a separate author who saw neither the wording rules nor the earlier sets.
-HELDOUT_SUFFIXES = ("", "-2", "-3")
-ORDINALS = ("first", "second", "third")
+HELDOUT_SUFFIXES = ("", "-2", "-3", "-4")
+ORDINALS = ("first", "second", "third", "fourth")
 THRESHOLDS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 
 
@@ -145,13 +145,17 @@ held-out set (benchmarks/gold/ask-managers-heldout-2.json, 40 questions, another
 rules) was first scored after those fixes (reviews 0.68, off-topic found: false 0.90, on-topic found: false 0.07,
 themes 0.65). The third (benchmarks/gold/ask-managers-heldout-3.json, 45 questions, an author who saw neither the
 code, the wording rules, the theme definitions nor the other sets) was first scored before any change made after
-reading it: reviews 0.75, off-topic found: false 0.90, on-topic found: false 0.09, themes 0.74 — the latest
-out-of-sample measure. Its misses were then read, so all three held-out columns are now in-sample for what was
-changed after them: the passages' vote on a question's theme (ask_theme_vote_weight =
-{settings.ask_theme_vote_weight}, chosen on the test and first two held-out sets: 0 named fewer gold reviews and themes there, 0.2 answered
-more off-topic questions),
-fuzzy theme names only where a word is misspelt, more wordings of gaps and years, and the safeguarding
-partnership as a kind of partner. ask_found_coverage = {settings.ask_found_coverage} was chosen on the
+reading it: reviews 0.75, off-topic found: false 0.90, on-topic found: false 0.09, themes 0.74. Its misses were
+then read, and what changed after them (the passages' vote on a question's theme, ask_theme_vote_weight =
+{settings.ask_theme_vote_weight}, chosen on the test and first two held-out sets: 0 named fewer gold reviews and themes
+there, 0.2 answered more off-topic questions; fuzzy theme names only where a word is misspelt; more wordings of
+gaps and years; the safeguarding partnership as a kind of partner) makes the first three held-out columns
+in-sample. The fourth (benchmarks/gold/ask-managers-heldout-4.json, 45 questions, written blind like the third;
+four of its theme ids were renamed from the dev gold's to the knowledge base's ids for the same themes before
+scoring) was first scored with none of those changes made after reading it: reviews 0.85, off-topic found: false
+0.90, on-topic found: false 0.03, themes 0.87 — the latest out-of-sample measure. One change followed reading its
+misses (a negated auxiliary a few words before "done" or "acted" asks for gaps), so its column is now in-sample
+too. ask_found_coverage = {settings.ask_found_coverage} was chosen on the
 calibration and test questions (every value from 0.4 to 0.7 scored the same there). Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.
 
 {summary}

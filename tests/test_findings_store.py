@@ -109,3 +109,18 @@ def test_the_summaries_recounted_for_a_change_equal_those_of_all_findings(store,
     expected = summarise(store.read_all(), dates)
     assert json.dumps(recounted.to_dict(), sort_keys=True) == json.dumps(expected.to_dict(), sort_keys=True)
     assert recounted.to_dict() != kept.to_dict()  # the change did alter the tallies
+
+
+def test_a_version_written_by_an_earlier_release_is_still_read(corpus_findings, changed_findings, tmp_path):
+    """Earlier releases kept a JSON Lines base, the findings of documents added in place and the documents dropped."""
+    from kg.kb import read_findings
+
+    with (tmp_path / "findings.jsonl").open("w", encoding="utf-8") as handle:
+        corpus_findings.write_jsonl(handle)
+    assert dump(read_findings(tmp_path)) == dump(corpus_findings)
+    (tmp_path / "findings-added").mkdir()
+    with (tmp_path / "findings-added" / "1.jsonl").open("w", encoding="utf-8") as handle:
+        changed_findings.write_jsonl(handle)
+    (tmp_path / "findings-changes.json").write_text(json.dumps({"dropped": [CHANGED], "added": [["1.jsonl", [CHANGED]]]}))
+    expected = join_findings(without_documents(corpus_findings, {CHANGED}), changed_findings)
+    assert dump(read_findings(tmp_path)) == dump(expected)
