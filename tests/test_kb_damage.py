@@ -64,3 +64,16 @@ def test_json_api_answers_a_damaged_knowledge_base_with_a_json_503(damaged_copie
     response = client.get("/api/search", params={"q": "information sharing", "mode": "bm25"})
     assert response.status_code == 503
     assert "damaged or incomplete" in response.json()["error"]
+
+
+def test_adding_to_a_knowledge_base_with_damaged_findings_names_the_file_and_keeps_the_live_version(
+        damaged_copies, tmp_path):
+    root = damaged_copies["findings.sqlite"]
+    live = current_version(root)
+    report = tmp_path / "new-review.md"
+    report.write_text("# Learning review\n\nThe review found that information sharing between the GP and the "
+                      "school was poor. The partnership has since updated its escalation policy.\n", encoding="utf-8")
+    proc = run_kg("add", str(report), "--no-copy", "--kb", str(root))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr[-1500:]
+    assert "findings.sqlite is damaged or incomplete" in proc.stderr
+    assert current_version(root) == live
