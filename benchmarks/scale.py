@@ -615,6 +615,12 @@ def stage_change(work: Path, size: int) -> dict:
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
+def _views_s(startup: dict) -> float:
+    """The views step of a start-up result (runs before the heatmap picture was drawn lazily named it apart)."""
+    steps = startup["steps_s"]
+    return steps.get("views (kept summaries, documents)", steps.get("views (kept summaries, heatmap, documents)"))
+
+
 def _disk_mb(result: dict, name: str) -> float:
     """A build's size on disk of one part (findings: whichever format that build wrote)."""
     disk = result["build"]["disk_mb"]
@@ -660,8 +666,9 @@ def render_kept(work: Path, sizes: list[int]) -> str:
             f"{q['rows']:,} · {q['oxigraph_ms']:,}" for q in g[s]["queries"] if q["name"] == name))
     row("SPARQL examples: slowest warm (ms) · through SparqlService (ms)", lambda s: (
         f"{max(q['oxigraph_ms'] for q in g[s]['queries']):,} · {max(q['service_ms'] for q in g[s]['queries']):,}"))
-    row("UI: views from kept summaries (s) · page with its tables (s)", lambda s: (
-        f"{u[s]['steps_s']['views (kept summaries, heatmap, documents)']} · {u[s]['steps_s']['page with its tables']}"))
+    row("UI: views from kept summaries (s) · page with its tables (s) · heatmap picture, after (s)", lambda s: (
+        f"{_views_s(u[s])} · {u[s]['steps_s']['page with its tables']} · "
+        f"{u[s]['steps_s'].get('heatmap picture (drawn after the page)', 'in views')}"))
     row("UI: graph view, every finding read (s) · findings (MB)",
         lambda s: f"{u[s]['steps_s']['graph view (every finding, entity network)']} · {u[s]['findings_mb']:,}")
     row("kg serve: /api/health (s) · tables visible in a browser (s) · first /api/ask (s)",
@@ -830,16 +837,18 @@ def stage_startup(work: Path, size: int) -> dict:
     handlers = Handlers(load_settings(kb=str(kb_root(work, size))), sparql=NoSparql())
     before = rss_mb()
     steps = {}
-    with timer(steps, "views (kept summaries, heatmap, documents)"):
+    with timer(steps, "views (kept summaries, documents)"):
         views = handlers.live.views()
     with timer(steps, "page with its tables"):
         page = handlers.load_page()
+    with timer(steps, "heatmap picture (drawn after the page)"):
+        handlers.heatmap_picture()
     out["tables_rss_mb"] = round(rss_mb() - before)
     with timer(steps, "graph view (every finding, entity network)"):
         handlers.load_graph()
     out["graph_rss_mb"] = round(rss_mb() - before)
     out["steps_s"] = {k: round(v, 2) for k, v in steps.items()}
-    out["tables_s"] = round(steps["views (kept summaries, heatmap, documents)"] + steps["page with its tables"], 2)
+    out["tables_s"] = round(steps["views (kept summaries, documents)"] + steps["page with its tables"], 2)
     out["findings_mb"] = round(next((views.kb.path / name).stat().st_size for name in ("findings.sqlite", "findings.jsonl")
                                     if (views.kb.path / name).exists()) / 1e6, 1)
     out["theme_rows"] = len(views.summaries)

@@ -165,6 +165,6 @@ def test_the_ui_shows_its_tables_from_the_kept_summaries_without_reading_the_fin
     add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)  # the report naming the reviews, added in place
     views = LiveKnowledgeBase(kb4).views()
     assert not views.findings_loaded  # the theme table, heatmap and years grid came from summaries.json
-    assert views.summaries and views.matrix.reviews and views.years.years and views.heatmap.exists()
+    assert views.summaries and views.matrix.reviews and views.years.years and views.heatmap_picture().exists()
     assert views.review_choices() and views.theme_label("information-sharing") == "Information sharing"
     assert views.network.number_of_nodes() and views.findings_loaded  # the graph view reads them when asked

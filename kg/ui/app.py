@@ -257,15 +257,18 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         add_button.click(handlers.add_files, [uploaded, new_title, new_date, new_publisher, token],
                          [change_status, uploaded],
                          api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
+            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
             .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private") \
             .then(handlers.removable, None, remove_choice, api_visibility="private")
         remove_button.click(handlers.remove_file, [remove_choice, token], change_status,
                             api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
+            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
             .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private") \
             .then(handlers.removable, None, remove_choice, api_visibility="private")
 
         # A page opened after `kg build` / `kg add` shows the new version; the graph follows the tables.
         demo.load(load_page, None, page_outputs, api_visibility="private") \
+            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
             .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private")
     demo.downloads = handlers.downloads  # the server removes them when it stops
     return demo

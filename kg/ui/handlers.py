@@ -97,6 +97,7 @@ class Handlers:
             finally:
                 self.views_ready.set()
             try:
+                self.live.views().heatmap_picture()  # ready before anyone asks to download it
                 open_asker(self.settings.kb, self.settings).theme_vectors()
                 self.sparql.run("ASK { ?s ?p ?o }")
             except Exception:  # noqa: BLE001 - warming is best effort; the real request reports any error
@@ -204,7 +205,15 @@ class Handlers:
                 graph[0], self.document_table(views),
                 gr.update(choices=views.document_choices()), views.once("years grid", lambda: self.years_grid(views)),
                 [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
-                *graph[1:], str(views.heatmap))
+                *graph[1:], str(views.heatmap_picture()) if views.heatmap_drawn else None)
+
+    def heatmap_picture(self) -> str | None:
+        """The heatmap PNG for the download button (after `load_page`: drawing it takes seconds)."""
+        try:
+            return str(self.live.views().heatmap_picture())
+        except Exception:  # noqa: BLE001 - the page's load has shown the error already
+            log.debug("heatmap picture failed", exc_info=True)
+            return None
 
     def load_graph(self):
         """The graph page's entity choices and overview (after `load_page`, once the findings are read).

@@ -40,7 +40,6 @@ class Views:
     matrix: ThemeReviewMatrix
     documents: list[DocumentInfo]
     folder: Path  # this version's pictures and downloads
-    heatmap: Path
     theme_csv: Path
     years: ThemesByYear
     theme_labels: dict[str, str]  # every theme: id -> label
@@ -60,6 +59,15 @@ class Views:
     @property
     def network(self) -> nx.Graph:
         return self.once("network", lambda: findings_network(self.findings))
+
+    def heatmap_picture(self) -> Path:
+        """The theme × review heatmap as a PNG (drawn on first use: seconds of drawing the page need not wait for)."""
+        return self.once("heatmap picture", lambda: plots.heatmap_png(
+            heatmap_matrix(self.matrix), self.gaps, self.folder / "theme-review-heatmap.png"))
+
+    @property
+    def heatmap_drawn(self) -> bool:
+        return "heatmap picture" in self._drawn
 
     def once(self, name: str, make):
         """What `make()` draws for this version (grids, the graph overview), drawn on the first page load only."""
@@ -185,9 +193,7 @@ class LiveKnowledgeBase:
         kept = kb.summaries()
         folder = self._folder / kb.version.name
         folder.mkdir(parents=True, exist_ok=True)
-        heatmap = plots.heatmap_png(heatmap_matrix(kept.matrix), {s.id for s in kept.themes if s.gap},
-                                    folder / "theme-review-heatmap.png")
         return Views(kb=kb, summaries=kept.themes, matrix=kept.matrix, documents=newest_first(kb.documents()),
-                     folder=folder, heatmap=heatmap, theme_csv=write_theme_csv(kept.themes, folder / "themes.csv"),
+                     folder=folder, theme_csv=write_theme_csv(kept.themes, folder / "themes.csv"),
                      years=kept.years, theme_labels=kept.theme_labels, reviews=kept.reviews,
                      corpus=Path(self.settings.corpus))
