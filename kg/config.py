@@ -67,10 +67,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ask_theme_similarity", 0.50,
             "Cosine similarity between a question and a theme's names or definition above which ask takes the "
             "question to be about that theme (when no theme is named)."),
-    Setting("ask_theme_vote_weight", 0.1,
+    Setting("ask_theme_vote_weight", 0.15,
             "How much the themes spoken of in the best passages for a question add to its similarity with a theme "
             "(0: meaning alone), when the question names no theme."),
     Setting("ask_theme_vote_passages", 10, "How many of the best passages vote on a question's theme."),
+    Setting("ask_theme_margin", 0.06,
+            "How close the second theme's score must be to the first's for ask to answer about both (a question "
+            "between two neighbouring themes gets both)."),
     Setting("ask_found_similarity", 0.35,
             "Cosine similarity the best passage needs for ask to answer a question that names no theme, review or "
             "organisation (below it: found = false, with the closest themes)."),

@@ -160,6 +160,10 @@ def test_a_kind_of_partner_means_every_partner_of_that_kind(asker):
     ("How has the learning changed over the years?", "years"),
     ("Has anything the reviews raised had no follow-up at all?", "gaps"),  # a negation before the doing
     ("How do our priorities compare with five years ago?", "years"),
+    ("Which recommendations still haven't got an action against them?", "gaps"),
+    ("I can't find anything showing that the learning was followed up", "gaps"),
+    ("what crops up in more than one serious case review?", "recurring"),
+    ("what did the board do after it?", "actions"),
 ])
 def test_intents_are_recognised_in_varied_wording(asker, question, intent):
     assert intent in asker.ask(question).intents
@@ -273,3 +277,49 @@ def test_the_passages_for_a_question_vote_for_the_themes_they_speak_of(asker):
     votes = asker.passage_theme_votes(results)
     assert max(votes, key=votes.get) == "safer-sleeping"
     assert all(0 < share <= 1 for share in votes.values())
+
+
+@pytest.mark.parametrize("question", ["How do I apply for a disabled parking bay outside my house?",
+                                      "what are the visiting hours at the maternity unit",
+                                      "can i get help paying for my mum's care home",
+                                      "who do I ring about my neighbour's carer taking her money?"])
+def test_a_request_to_use_a_service_is_not_answered_from_review_learning(asker, question):
+    answer = asker.ask(question)
+    assert answer.found is False and not answer.evidence
+    assert "request to use a service" in answer.answer and "safeguarding team" in answer.answer
+    assert len(answer.suggestions) == 3
+
+
+def test_a_service_question_that_asks_for_review_learning_is_answered(asker):
+    answer = asker.ask("Where can I get the lessons on safer sleeping?")
+    assert answer.found and "safer-sleeping" in {t["id"] for t in answer.themes}
+
+
+def test_a_misspelt_theme_is_found_beside_one_named_exactly(asker):
+    answer = asker.ask("neglcet and domestic abuse")
+    assert {"neglect", "domestic-abuse"} <= {t["id"] for t in answer.themes}
+
+
+def test_a_word_in_many_partners_names_names_none_of_them(asker):
+    from kg.query.resolve import Resolved
+
+    sharing = [o for o in asker.org_by_id.values() if "barnet" in o.label.lower()]
+    assert len(sharing) >= 3  # the area's name is in many partners' names
+    resolved = Resolved()
+    asker._resolve_organisation_words("Has Barnet changed anything?", resolved)
+    assert resolved.organisations == {}
+
+
+@pytest.mark.parametrize("question, category", [
+    ("what have detectives changed after the reviews?", "police"),
+    ("has learning gone to central govt?", "national"),
+    ("what has the joint safeguarding board done?", "partnership"),
+])
+def test_kinds_of_partner_named_by_role_or_body(asker, question, category):
+    assert category in asker.ask(question).categories
+
+
+def test_a_kind_of_partner_asked_about_review_learning_gets_what_those_partners_did(asker):
+    answer = asker.ask("Has any of the learning from reviews reached schools?")
+    assert answer.categories == ["education"] and answer.found
+    assert "recorded actions of education partners" in answer.answer or "No recorded action is owned" in answer.answer

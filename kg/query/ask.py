@@ -27,7 +27,8 @@ from kg.query.resolve import Resolved, resolve_in_findings
 from kg.query.search import (Searcher, SearchFilters, SearchResult, check_filters, filter_documents, open_searcher,
                              reviews_of_types, validate_query)
 from kg.query.understand import (fuzzy_theme_names, has_subject, narrower_themes, partner_categories,
-                                 question_intents, subject_text, without_generic_words)
+                                 question_intents, service_request, speaks_of_learning, subject_text,
+                                 without_generic_words)
 from kg.text import sentence_spans
 
 # Words of organisation names that say what kind of body it is rather than which one.
@@ -41,6 +42,8 @@ _GENERIC_NAME_WORDS = {
 _COMMON_WORDS = {"how", "what", "which", "who", "where", "when", "why", "is", "are", "has", "have", "did", "does"}
 # Kinds of service people name in lower case and mean their local one.
 SERVICE_NOUNS = {"police", "probation", "hospital", "camhs", "mash", "lado", "cdop", "ofsted", "gps", "gp"}
+# A word in the names of this many organisations or more is not distinctive of one of them.
+_SHARED_NAME_WORD = 3
 MAX_ACTIONS = 5
 MAX_PASSAGES = 4
 
@@ -247,8 +250,10 @@ class Asker:
         if not resolved.reviews and question == question.lower():
             # Typed all in lower case ("what happened after child a"): review names are read as if capitalised.
             resolved.reviews.update(resolve_in_findings(question.title(), self.findings).reviews)
-        if not resolved.themes:  # spelt nearly right: "infomation shareing"
-            resolved.themes.update(fuzzy_theme_names(question, self.findings, known_words=self.known_words()))
+        # Spelt nearly right ("infomation shareing"), beside any theme named exactly ("male carers" and
+        # "domestic voilence" in one question).
+        resolved.themes.update(fuzzy_theme_names(question, self.findings, already=set(resolved.themes),
+                                                 known_words=self.known_words()))
         if not resolved.themes:
             # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close.
             # Compared on what the question is about, without the partners it names ("health partners" is not
@@ -271,7 +276,7 @@ class Asker:
             scored = {t: score + weight * votes.get(t, 0.0) for t, score in best.items()}
             ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:2]
             for theme_id, score in ranked:
-                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - 0.02:
+                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - float(self.settings.ask_theme_margin):
                     resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
         self._resolve_organisation_words(question, resolved)
         return resolved
@@ -290,6 +295,8 @@ class Asker:
             named = word[0].isupper() and match.start() > 0 and lowered not in _COMMON_WORDS
             if not (named or lowered in SERVICE_NOUNS):
                 continue
+            if lowered not in SERVICE_NOUNS and len(self._org_words[lowered]) >= _SHARED_NAME_WORD:
+                continue  # a word in many partners' names (the area's name: "Barnet") names none of them
             best = max(self._org_words[lowered], key=lambda o: len(o.mentions))
             if best.id not in resolved.organisations:
                 resolved.organisations[best.id] = word
@@ -387,7 +394,10 @@ class Asker:
             sentences += self._theme_sentences(theme_id, intents, cite, actions_shown, ranks)
         for review_id in list(resolved.reviews)[:2]:
             sentences += self._review_sentences(review_id, intents, cite, actions_shown, ranks)
-        by_category = categories and not resolved.themes and not resolved.reviews and {"actions", "owners"} & set(intents)
+        # A kind of partner asked about what it did, or about review learning ("has any of our learning gone up to
+        # national bodies?"), gets every partner of that kind and what each did.
+        by_category = bool(categories) and not resolved.themes and not resolved.reviews \
+            and bool({"actions", "owners"} & set(intents) or speaks_of_learning(question))
         for org_id in list(resolved.organisations)[:2]:
             # What an organisation has done, when asked; "which agencies are part of the MASH" wants passages.
             if by_category and self.org_by_id[org_id].category in categories:
@@ -404,6 +414,18 @@ class Asker:
             sentences += self._year_sentences(cite)
 
         suggestions: list[str] = []
+        request = service_request(question) if not resolved.reviews else None
+        if request:
+            # "how do I apply for a blue badge for my dad": a service's own pages answer that, not review learning,
+            # even when a theme's name ("carers") is in it.
+            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
+            text = (f"This reads as a request to use a service (“{request}”), not a question about learning from "
+                    "safeguarding reviews, which is what the knowledge base holds; the service's own pages or "
+                    "contact centre will answer it. If you are worried that someone is being harmed or neglected, "
+                    "contact your local safeguarding team (in an emergency, call 999). The closest themes are "
+                    f"{', '.join(close)}.")
+            return Answer(question=question, answer=text, intents=intents, suggestions=close, found=False,
+                          categories=list(categories))
         found = bool(sentences) or self._passages_answer(question, vector, results, resolved, categories)
         if not found:
             close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]

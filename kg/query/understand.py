@@ -73,6 +73,25 @@ def has_subject(topic: str) -> bool:
 
 
 @lru_cache(maxsize=1)
+def _service_patterns() -> tuple[re.Pattern, re.Pattern]:
+    rules = load_rules("questions")
+    return rules.pattern("service_requests"), rules.pattern("learning_words")
+
+
+def service_request(question: str) -> str | None:
+    """The words that make a question a request to use a service ("how do I apply for", "visiting hours",
+    "my dad"), when it does not also speak of reviews or their learning; else None."""
+    request, _ = _service_patterns()
+    match = request.search(question)
+    return match.group(0) if match and not speaks_of_learning(question) else None
+
+
+def speaks_of_learning(question: str) -> bool:
+    """Whether a question speaks of reviews or their learning ("lessons", "recommendations", "findings")."""
+    return bool(_service_patterns()[1].search(question))
+
+
+@lru_cache(maxsize=1)
 def _category_patterns() -> list[tuple[re.Pattern, str]]:
     return [(pattern, rule.value) for pattern, rule in load_rules("questions").patterns("partner_categories")]
 
