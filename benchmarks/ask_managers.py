@@ -25,8 +25,8 @@ from kg.kb import KnowledgeBase
 from kg.query.ask import Asker
 
 # The held-out sets, each written by a separate author who saw neither the wording rules nor the earlier sets.
-HELDOUT_SUFFIXES = ("", "-2", "-3", "-4", "-5", "-6")
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+HELDOUT_SUFFIXES = ("", "-2", "-3", "-4", "-5", "-6", "-7")
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
 THRESHOLDS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 
 
@@ -150,12 +150,23 @@ then read, and what changed after them (the passages' vote on a question's theme
 {settings.ask_theme_vote_weight}, chosen on the test and first two held-out sets: 0 named fewer gold reviews and themes
 there, 0.2 answered more off-topic questions; fuzzy theme names only where a word is misspelt; more wordings of
 gaps and years; the safeguarding partnership as a kind of partner) makes the first three held-out columns
-in-sample. The fourth (benchmarks/gold/ask-managers-heldout-4.json, 45 questions, written blind like the third;
-four of its theme ids were renamed from the dev gold's to the knowledge base's ids for the same themes before
-scoring) was first scored with none of those changes made after reading it: reviews 0.85, off-topic found: false
-0.90, on-topic found: false 0.03, themes 0.87 — the latest out-of-sample measure. One change followed reading its
-misses (a negated auxiliary a few words before "done" or "acted" asks for gaps), so its column is now in-sample
-too. ask_found_coverage = {settings.ask_found_coverage} was chosen on the
+in-sample. The fourth (benchmarks/gold/ask-managers-heldout-4.json, 45 questions, written blind like the third) was first
+scored with none of the changes made after reading it: reviews 0.85, off-topic found: false 0.90, on-topic found:
+false 0.03, themes 0.87. The fifth (47 questions, blind) was first scored after one change made on reading the
+fourth (a negated auxiliary before "done" asks for gaps): reviews 0.64, off-topic found: false 0.70, on-topic
+found: false 0.16, themes 0.67. After reading it: a misspelt theme is found beside one named exactly, two themes
+when their scores are within ask_theme_margin, the area's name no longer names a partner, and more wordings of gaps,
+recurrence and kinds of partner. The sixth (46, blind) was then first scored: reviews 0.82, off-topic found: false
+0.70, on-topic found: false 0.08, themes 0.78. After reading it: a request to use a service ("how do I apply",
+"visiting hours", "my dad") is answered found: false, a kind of partner asked about review learning gets what those
+partners did, and richer theme examples; ask_theme_vote_weight = {settings.ask_theme_vote_weight} and
+ask_theme_margin = {settings.ask_theme_margin} were chosen on the test and first six held-out sets. The seventh
+(47, blind) was then first scored: reviews 0.76, off-topic found: false 0.90, on-topic found: false 0.00, themes
+0.79, partner kinds 5/7, time 6/6 — the latest out-of-sample measure. After reading it: a theme named in passing
+("the carer's story") gives way to the theme the whole question means when that scores higher, and more wordings
+of police roles, joint arrangements and term dates; so every column here is now in-sample for the rules.
+(Each blind author used the dev gold's ids; four ids were renamed to the knowledge base's ids for the same themes
+before scoring, with no other change.) ask_found_coverage = {settings.ask_found_coverage} was chosen on the
 calibration and test questions (every value from 0.4 to 0.7 scored the same there). Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.
 
 {summary}

@@ -53,8 +53,6 @@ _SAME_SETTINGS = ("embedding_model", "chunk_target_words", "chunk_max_words", "c
 
 def why_not_in_place(kb: KnowledgeBase, settings: Settings) -> str | None:
     """Why the live version cannot be changed in place (then the change rebuilds from stored chunks), or None."""
-    if settings.graph_store == "remote":
-        return "the graph lives in a shared store"
     if kb.manifest.get("kg_version") != __version__:
         return f"it was built by kg {kb.manifest.get('kg_version')}"
     built = kb.manifest.get("settings", {})
@@ -133,7 +131,13 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
                                           before.review_theme_sets(reviews))
             change.replace(*(tally_triples(s) for s in tally_difference(kept, summaries)))
             counts = after.counts()
-        triples = apply_graph_change(parent, version, change, int(kb.manifest.get("graph", {}).get("triples", 0)))
+        previous_triples = int(kb.manifest.get("graph", {}).get("triples", 0))
+        triples = apply_graph_change(parent, version, change, previous_triples)
+        remote = None
+        if settings.graph_store == "remote":  # the shared store follows: the change alone, or the whole graph
+            from kg.graph.remote_backend import push_graph_change
+
+            remote = push_graph_change(settings, version, change.deleted, change.inserted, previous_triples)
         rows = {c.chunk_id: r for c, r in zip(chunks, added_rows)}
         write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(now) if cid in rows])
         write_summaries(version, summaries)
@@ -144,7 +148,8 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
                              warnings or [])
         manifest["update"] = {"in_place": True, "parent": parent.name, "merged": segments.merged,
                               "delta_rows": segments.delta_rows, "deleted_rows": segments.deleted_rows,
-                              "triples_deleted": len(change.deleted), "triples_inserted": len(change.inserted)}
+                              "triples_deleted": len(change.deleted), "triples_inserted": len(change.inserted),
+                              **({"remote_store": remote} if remote else {})}
         write_json(version / "manifest.json", manifest)
         counts = manifest["counts"]
     return BuildReport(version=root, documents=counts["documents"], chunks=counts["chunks"],

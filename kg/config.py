@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("remote_query_url", "", "SPARQL query endpoint of the external store (graph_store=remote)."),
     Setting("remote_store_url", "",
             "Graph Store Protocol endpoint of the external store, where builds push the graph (graph_store=remote)."),
+    Setting("remote_update_url", "",
+            "SPARQL 1.1 Update endpoint of the external store: with it, `kg add`/`kg remove` send only the triples "
+            "a change deletes and inserts, in one request (without it, the whole graph is pushed again)."),
     Setting("remote_graph", "",
             "Named graph in the external store for this knowledge base (empty: the default graph)."),
     Setting("remote_auth", "",

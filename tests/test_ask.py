@@ -282,7 +282,8 @@ def test_the_passages_for_a_question_vote_for_the_themes_they_speak_of(asker):
 @pytest.mark.parametrize("question", ["How do I apply for a disabled parking bay outside my house?",
                                       "what are the visiting hours at the maternity unit",
                                       "can i get help paying for my mum's care home",
-                                      "who do I ring about my neighbour's carer taking her money?"])
+                                      "who do I ring about my neighbour's carer taking her money?",
+                                      "when do the schools break up for half term"])
 def test_a_request_to_use_a_service_is_not_answered_from_review_learning(asker, question):
     answer = asker.ask(question)
     assert answer.found is False and not answer.evidence
@@ -314,6 +315,7 @@ def test_a_word_in_many_partners_names_names_none_of_them(asker):
     ("what have detectives changed after the reviews?", "police"),
     ("has learning gone to central govt?", "national"),
     ("what has the joint safeguarding board done?", "partnership"),
+    ("what have sergeants been told to do differently after reviews?", "police"),
 ])
 def test_kinds_of_partner_named_by_role_or_body(asker, question, category):
     assert category in asker.ask(question).categories
@@ -323,3 +325,9 @@ def test_a_kind_of_partner_asked_about_review_learning_gets_what_those_partners_
     answer = asker.ask("Has any of the learning from reviews reached schools?")
     assert answer.categories == ["education"] and answer.found
     assert "recorded actions of education partners" in answer.answer or "No recorded action is owned" in answer.answer
+
+
+def test_a_theme_named_in_passing_gives_way_to_what_the_question_means(asker):
+    # "carer" names the Carers theme, but the question is about unexplained bruising in a baby who cannot crawl.
+    answer = asker.ask("the carer's explanation for bruises on a baby who cannot crawl yet did not add up")
+    assert "bruising-non-mobile" in {t["id"] for t in answer.themes}

@@ -152,3 +152,67 @@ def test_push_streams_the_graph_with_basic_auth(tmp_path):
 
     with pytest.raises(ConfigError, match="user:password"):
         RemoteBackend(base + "/query", auth="no-colon")
+
+
+@pytest.fixture(scope="module")
+def remote_update_settings(oxigraph_server, tmp_path_factory):
+    """A knowledge base in a named graph of the store, with the store's update endpoint set."""
+    corpus = tmp_path_factory.mktemp("corpus-update")
+    for name in ("001_6586b5ec950e0cc1.txt", "003_fa69e12afb5521ed.txt"):
+        shutil.copy(CORPUS / name, corpus)
+    settings = load_settings(kb=str(tmp_path_factory.mktemp("kb-update") / "kb"), corpus=str(corpus),
+                             graph_store="remote", remote_query_url=oxigraph_server + "/query",
+                             remote_store_url=oxigraph_server + "/store",
+                             remote_update_url=oxigraph_server + "/update", remote_graph="urn:kg:update-test")
+    build_knowledge_base(corpus, settings)
+    return settings
+
+
+def _store_lines(backend: RemoteBackend) -> set[str]:
+    return {line for line in backend.dump_ntriples().decode("utf-8").splitlines() if line.strip()}
+
+
+def _local_lines(settings) -> set[str]:
+    import pyoxigraph as ox
+
+    from kg.graph.oxigraph_backend import STORE_DIR
+    from kg.kb import KnowledgeBase
+
+    with KnowledgeBase(settings.kb) as kb:
+        store = ox.Store.read_only(str(kb.path / STORE_DIR))
+        return {str(q.triple) + " ." for q in store}
+
+
+def _remote_way(settings) -> str | None:
+    from kg.kb import KnowledgeBase
+
+    with KnowledgeBase(settings.kb) as kb:
+        return kb.manifest["update"].get("remote_store")
+
+
+def test_an_in_place_change_sends_only_what_changed_to_the_store(remote_update_settings):
+    from kg.update import add_documents, remove_documents
+
+    backend = RemoteBackend.from_settings(remote_update_settings)
+    before = _store_lines(backend)
+    assert before == _local_lines(remote_update_settings)
+    remove_documents(["003_fa69e12afb5521ed.txt"], remote_update_settings)
+    assert _remote_way(remote_update_settings) == "update"
+    removed = _store_lines(backend)
+    assert removed == _local_lines(remote_update_settings) and len(removed) < len(before)
+    assert not backend.run('ASK { ?d kg:fileName "003_fa69e12afb5521ed.txt" }', 1, PREFIXES).boolean
+    add_documents([CORPUS / "003_fa69e12afb5521ed.txt"], remote_update_settings)
+    assert _remote_way(remote_update_settings) == "update"
+    assert _store_lines(backend) == _local_lines(remote_update_settings) == before  # back where it started
+
+
+def test_a_store_that_drifted_from_the_knowledge_base_gets_the_whole_graph(remote_update_settings):
+    from kg.update import remove_documents
+
+    backend = RemoteBackend.from_settings(remote_update_settings)
+    stray = "<urn:stray> <urn:p> \"written by someone else\" ."
+    backend.apply_change(set(), {stray}, backend.triple_count())
+    assert stray in _store_lines(backend)
+    remove_documents(["001_6586b5ec950e0cc1.txt"], remote_update_settings)
+    assert _remote_way(remote_update_settings) == "push"  # a delta on a graph it was not computed from: no
+    assert _store_lines(backend) == _local_lines(remote_update_settings)

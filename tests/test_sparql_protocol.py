@@ -81,7 +81,7 @@ def test_protocol_named_graphs_and_dataset_override_from_clauses(endpoint):
                                                  **{"named-graph-uri": "http://example.org/g1"}))
     assert status == 200 and ask_answer(data) is False
     # A FROM in the query gives way to the protocol's dataset.
-    query = f"ASK FROM <http://example.org/nothing> {{ ?r a <https://w3id.org/safeguarding-kg/ontology#CaseReview> }}"
+    query = "ASK FROM <http://example.org/nothing> { ?r a <https://w3id.org/safeguarding-kg/ontology#CaseReview> }"
     assert ask_answer(request(endpoint, "GET", q(query))[2]) is False
     assert ask_answer(request(endpoint, "GET", q(query, **{"default-graph-uri": KB_GRAPH}))[2]) is True
 

@@ -2,8 +2,11 @@
 
 Queries go to the store's SPARQL query endpoint (SPARQL 1.1 Protocol); a build
 pushes the graph with the SPARQL 1.1 Graph Store HTTP Protocol (PUT replaces the
-target graph). The embedded store stays the default; this is the path to one
-graph shared by several knowledge bases or teams.
+target graph). `kg add`/`kg remove` send only what changes, as one SPARQL 1.1 Update
+request (DELETE DATA; INSERT DATA), when the store has an update endpoint and still
+holds the graph the change started from; otherwise they push the whole graph again.
+The embedded store stays the default; this is the path to one graph shared by several
+knowledge bases or teams.
 """
 
 from __future__ import annotations
@@ -49,13 +52,14 @@ class RemoteBackend:
     name = "remote"
 
     def __init__(self, query_url: str, store_url: str | None = None, graph: str | None = None, timeout: float = 60,
-                 auth: str | None = None):
+                 auth: str | None = None, update_url: str | None = None):
         if not query_url:
             raise ConfigError("graph_store = remote needs remote_query_url (the store's SPARQL query endpoint)")
         if auth and ":" not in auth:
             raise ConfigError("remote_auth must be user:password")
         self.query_url = query_url
         self.store_url = store_url
+        self.update_url = update_url or None
         self.graph = graph or None
         self.timeout = timeout
         self._authorization = "Basic " + base64.b64encode(auth.encode("utf-8")).decode("ascii") if auth else None
@@ -63,7 +67,8 @@ class RemoteBackend:
     @classmethod
     def from_settings(cls, settings: Settings) -> "RemoteBackend":
         return cls(settings.remote_query_url, settings.remote_store_url or None, settings.remote_graph or None,
-                   timeout=max(30.0, float(settings.sparql_timeout) * 3), auth=settings.remote_auth or None)
+                   timeout=max(30.0, float(settings.sparql_timeout) * 3), auth=settings.remote_auth or None,
+                   update_url=settings.remote_update_url or None)
 
     def _post(self, url: str, data: bytes | BinaryIO, content_type: str, accept: str, method: str = "POST",
               length: int | None = None) -> bytes:
@@ -119,6 +124,27 @@ class RemoteBackend:
         with ntriples.open("rb") as body:  # streamed: the national graph is gigabytes of N-Triples
             self._post(url, body, "application/n-triples", "*/*", method="PUT", length=ntriples.stat().st_size)
 
+    def apply_change(self, deleted: set[str], inserted: set[str], expected_count: int) -> bool:
+        """Delete and insert N-Triples lines in the target graph with one SPARQL 1.1 Update request (atomic in the
+        store), if the store has an update endpoint and still holds `expected_count` triples (the graph the change
+        was computed from). Returns False, sending nothing, when it cannot: the caller pushes the whole graph."""
+        if not self.update_url or any("_:" in line for line in (*deleted, *inserted)):
+            return False  # no update endpoint, or blank nodes (DELETE DATA cannot name them)
+        if self.triple_count() != expected_count:
+            return False  # the store's graph is not the one the change starts from
+        if not deleted and not inserted:
+            return True
+
+        def block(verb: str, lines: set[str]) -> str:
+            body = "\n".join(sorted(lines))
+            return f"{verb} DATA {{ GRAPH <{self.graph}> {{\n{body}\n}} }}" if self.graph \
+                else f"{verb} DATA {{\n{body}\n}}"
+
+        parts = (("DELETE", deleted), ("INSERT", inserted))
+        request = " ;\n".join(block(verb, lines) for verb, lines in parts if lines)
+        self._post(self.update_url, request.encode("utf-8"), "application/sparql-update", "*/*")
+        return True
+
     def triple_count(self) -> int:
         outcome = self.run("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", 1, {})
         return int(outcome.rows[0][0])
@@ -132,3 +158,24 @@ class RemoteBackend:
 
     def close(self) -> None:
         pass
+
+
+def push_graph_change(settings: Settings, version: Path, deleted: set[str], inserted: set[str],
+                      previous_count: int) -> str:
+    """Bring the external store's graph to `version`'s: the change alone when the store allows it ("update"),
+    else the version's whole graph ("push"). A failure raises, and the version is not published."""
+    import pyoxigraph as ox
+
+    from kg.graph.oxigraph_backend import STORE_DIR
+
+    backend = RemoteBackend.from_settings(settings)
+    if backend.apply_change(deleted, inserted, previous_count):
+        return "update"
+    ntriples = version / "graph.nt"
+    try:
+        ox.Store.read_only(str(version / STORE_DIR)).dump(str(ntriples), ox.RdfFormat.N_TRIPLES,
+                                                           from_graph=ox.DefaultGraph())
+        backend.push(ntriples)
+    finally:
+        ntriples.unlink(missing_ok=True)
+    return "push"

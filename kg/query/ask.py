@@ -219,6 +219,17 @@ class Asker:
                 self._theme_vectors = (ids, self.searcher.embedder.encode(texts))
             return self._theme_vectors
 
+    def theme_scores(self, question_vector: np.ndarray, theme_ids) -> dict[str, float]:
+        """Each given theme's closest name, definition or example to the question (cosine)."""
+        ids, vectors = self.theme_vectors()
+        wanted = set(theme_ids)
+        scores = vectors @ question_vector.ravel()
+        best: dict[str, float] = {}
+        for theme_id, score in zip(ids, scores):
+            if theme_id in wanted:
+                best[theme_id] = max(best.get(theme_id, -1.0), float(score))
+        return best
+
     def closest_themes(self, question_vector: np.ndarray, n: int = 3) -> list[tuple[str, float]]:
         ids, vectors = self.theme_vectors()
         scores = vectors @ question_vector.ravel()
@@ -254,30 +265,37 @@ class Asker:
         # "domestic voilence" in one question).
         resolved.themes.update(fuzzy_theme_names(question, self.findings, already=set(resolved.themes),
                                                  known_words=self.known_words()))
-        if not resolved.themes:
-            # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close.
-            # Compared on what the question is about, without the partners it names ("health partners" is not
-            # health assessments) or the words that say what it asks for.
-            self._resolve_organisation_words(question, resolved)
-            topic = subject_text(question, [*resolved.organisations.values(), *partner_categories(question).values()])
-            if not has_subject(topic):
-                return resolved
-            # The topic as asked and without its generic words ("agency"), each theme scored by the closer one:
-            # "another agency's decision" is about challenging a decision more than about agencies.
-            topics = list(dict.fromkeys([" ".join(topic.split()), " ".join(without_generic_words(topic).split())]))
-            best: dict[str, float] = {}
-            for text in topics:
-                for theme_id, score in self.closest_themes(self.searcher.embedder.encode_query(text), 8):
+        # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close. A
+        # question that names a theme in passing ("the carer's story", "should have been escalated") still gets the
+        # theme its whole meaning is closest to, when that one scores above every theme it names.
+        named = dict(resolved.themes)
+        self._resolve_organisation_words(question, resolved)
+        topic = subject_text(question, [*resolved.organisations.values(), *partner_categories(question).values()])
+        if not has_subject(topic):
+            return resolved
+        # The topic as asked and without its generic words ("agency"), each theme scored by the closer one:
+        # "another agency's decision" is about challenging a decision more than about agencies.
+        topics = list(dict.fromkeys([" ".join(topic.split()), " ".join(without_generic_words(topic).split())]))
+        best: dict[str, float] = {}
+        for text in topics:
+            vector = self.searcher.embedder.encode_query(text)
+            for theme_id, score in self.closest_themes(vector, 8):
+                best[theme_id] = max(best.get(theme_id, -1.0), score)
+            if named:
+                for theme_id, score in self.theme_scores(vector, named).items():
                     best[theme_id] = max(best.get(theme_id, -1.0), score)
-            # What the documents' own passages for the question speak of breaks near-ties between neighbouring
-            # themes ("marks on a baby who cannot roll over": bruising, not health assessments).
-            votes = self.passage_theme_votes(results or [])
-            weight = float(self.settings.ask_theme_vote_weight)
-            scored = {t: score + weight * votes.get(t, 0.0) for t, score in best.items()}
-            ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:2]
-            for theme_id, score in ranked:
-                if score >= float(self.settings.ask_theme_similarity) and score >= ranked[0][1] - float(self.settings.ask_theme_margin):
-                    resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
+        # What the documents' own passages for the question speak of breaks near-ties between neighbouring
+        # themes ("marks on a baby who cannot roll over": bruising, not health assessments).
+        votes = self.passage_theme_votes(results or [])
+        weight = float(self.settings.ask_theme_vote_weight)
+        scored = {t: score + weight * votes.get(t, 0.0) for t, score in best.items()}
+        ranked = sorted(scored.items(), key=lambda kv: -kv[1])[:2]
+        floor = max((scored.get(t, -1.0) for t in named), default=-1.0)
+        for theme_id, score in ranked[:2 if not named else 1]:
+            if theme_id in named or score < float(self.settings.ask_theme_similarity) or score <= floor:
+                continue
+            if score >= ranked[0][1] - float(self.settings.ask_theme_margin):
+                resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
         self._resolve_organisation_words(question, resolved)
         return resolved
 
