@@ -4,8 +4,9 @@ Only new or changed files are read, embedded and extracted; the live version's
 indexes, findings and graph are changed by document in a new version (kg/change.py),
 so a replaced or removed document leaves no orphan chunk, vector or triple and an
 add costs what the document costs. When the live version cannot be changed in place
-(built by another kg, with other settings, or with its graph in a shared store) the
-new version is derived from the stored documents and chunks instead. Either way it is
+(built by another kg or with other settings) the new version is derived from the
+stored documents and chunks instead. A graph in a shared store follows the change
+(kg/graph/remote_backend.py). Either way it is
 written aside and published atomically, like a build.
 
 The corpus folder stays the source of truth: an added file is copied into it (with
