@@ -296,6 +296,8 @@ class Asker:
                 continue
             if score >= ranked[0][1] - float(self.settings.ask_theme_margin):
                 resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
+        if named and len(resolved.themes) > len(named):  # what the question means comes before a name in passing
+            resolved.themes = {**{t: w for t, w in resolved.themes.items() if t not in named}, **named}
         self._resolve_organisation_words(question, resolved)
         return resolved
 
