@@ -219,24 +219,19 @@ class Asker:
                 self._theme_vectors = (ids, self.searcher.embedder.encode(texts))
             return self._theme_vectors
 
-    def theme_scores(self, question_vector: np.ndarray, theme_ids) -> dict[str, float]:
-        """Each given theme's closest name, definition or example to the question (cosine)."""
+    def theme_scores(self, question_vector: np.ndarray, theme_ids=None) -> dict[str, float]:
+        """Each theme's (or each given theme's) closest name, definition or example to the question (cosine)."""
         ids, vectors = self.theme_vectors()
-        wanted = set(theme_ids)
+        wanted = None if theme_ids is None else set(theme_ids)
         scores = vectors @ question_vector.ravel()
         best: dict[str, float] = {}
         for theme_id, score in zip(ids, scores):
-            if theme_id in wanted:
+            if wanted is None or theme_id in wanted:
                 best[theme_id] = max(best.get(theme_id, -1.0), float(score))
         return best
 
     def closest_themes(self, question_vector: np.ndarray, n: int = 3) -> list[tuple[str, float]]:
-        ids, vectors = self.theme_vectors()
-        scores = vectors @ question_vector.ravel()
-        best: dict[str, float] = {}
-        for theme_id, score in zip(ids, scores):
-            best[theme_id] = max(best.get(theme_id, -1.0), float(score))
-        return sorted(best.items(), key=lambda kv: -kv[1])[:n]
+        return sorted(self.theme_scores(question_vector).items(), key=lambda kv: -kv[1])[:n]
 
     def passage_theme_votes(self, results: list[SearchResult]) -> dict[str, float]:
         """How strongly the best passages for a question speak of each theme: the themes mentioned in each of the
