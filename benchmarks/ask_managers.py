@@ -25,8 +25,8 @@ from kg.kb import KnowledgeBase
 from kg.query.ask import Asker
 
 # The held-out sets, each written by a separate author who saw neither the wording rules nor the earlier sets.
-HELDOUT_SUFFIXES = ("", "-2", "-3", "-4", "-5", "-6", "-7")
-ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh")
+HELDOUT_SUFFIXES = ("", "-2", "-3", "-4", "-5", "-6", "-7", "-8")
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
 THRESHOLDS = (0.25, 0.30, 0.35, 0.40, 0.45, 0.50)
 
 
@@ -162,10 +162,12 @@ recurrence and kinds of partner. The sixth (46, blind) was then first scored: re
 partners did, and richer theme examples; ask_theme_vote_weight = {settings.ask_theme_vote_weight} and
 ask_theme_margin = {settings.ask_theme_margin} were chosen on the test and first six held-out sets. The seventh
 (47, blind) was then first scored: reviews 0.76, off-topic found: false 0.90, on-topic found: false 0.00, themes
-0.79, partner kinds 5/7, time 6/6 — the latest out-of-sample measure. After reading it: a theme named in passing
+0.79, partner kinds 5/7, time 6/6. After reading it: a theme named in passing
 ("the carer's story") gives way to (and is answered after) the theme the whole question means when that scores
 higher, and more wordings
-of police roles, joint arrangements and term dates; so every column here is now in-sample for the rules.
+of police roles, joint arrangements and term dates. The eighth (47, blind) was then first scored, with nothing
+changed after reading it, so its column is out-of-sample — the latest such measure: reviews 0.83, off-topic found:
+false 1.00, on-topic found: false 0.00, themes 0.88, partner kinds 7/7, time 6/6 less one.
 (Each blind author used the dev gold's ids; four ids were renamed to the knowledge base's ids for the same themes
 before scoring, with no other change.) ask_found_coverage = {settings.ask_found_coverage} was chosen on the
 calibration and test questions (every value from 0.4 to 0.7 scored the same there). Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.
