@@ -167,7 +167,7 @@ ask_theme_margin = {settings.ask_theme_margin} were chosen on the test and first
 higher, and more wordings
 of police roles, joint arrangements and term dates. The eighth (47, blind) was then first scored, with nothing
 changed after reading it, so its column is out-of-sample — the latest such measure: reviews 0.83, off-topic found:
-false 1.00, on-topic found: false 0.00, themes 0.88, partner kinds 7/7, time 6/6 less one.
+false 1.00, on-topic found: false 0.00, themes 0.88, partner kinds 7/7, time 5/6.
 (Each blind author used the dev gold's ids; four ids were renamed to the knowledge base's ids for the same themes
 before scoring, with no other change.) ask_found_coverage = {settings.ask_found_coverage} was chosen on the
 calibration and test questions (every value from 0.4 to 0.7 scored the same there). Machine: {machine()}. Run: `python benchmarks/ask_managers.py`.

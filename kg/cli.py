@@ -333,9 +333,12 @@ def ask(
 ) -> None:
     """Answer a question with cited evidence: the themes, reviews, actions and organisations it is about.
 
-    Every sentence carries citation markers [n] pointing to a passage (document, section, offsets, quote).
-    Examples: kg ask "where does information sharing appear and how was it acted on?" · kg ask --questions q.txt --json
-    · kg ask "which themes recur?" --markdown --docx board-paper.docx
+    Every sentence carries citation markers \\[n] pointing to a passage (document, section, offsets, quote).
+
+    Examples:
+      kg ask "where does information sharing appear and how was it acted on?"
+      kg ask --questions q.txt --json
+      kg ask "which themes recur?" --markdown --docx board-paper.docx
     """
     from kg.query.answer_export import answer_markdown, write_answer_docx
     from kg.query.ask import open_asker

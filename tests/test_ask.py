@@ -195,6 +195,13 @@ def run_kg(*args):
     return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True)
 
 
+def test_cli_ask_help_shows_its_citation_markers_and_examples():
+    proc = run_kg("ask", "--help")
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    assert "citation markers [n]" in text and 'kg ask --questions q.txt --json' in text
+
+
 def test_cli_ask_prints_numbered_citations(kb_settings):
     proc = run_kg("ask", "where does information sharing appear and how was it acted on?", "--kb", kb_settings.kb)
     assert proc.returncode == 0, proc.stderr
