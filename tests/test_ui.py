@@ -255,6 +255,14 @@ def test_an_off_topic_question_says_nothing_was_found(visit):
     visit.screenshot("ui-ask-nothing-found.png", full_page=False)
 
 
+def test_a_request_to_use_a_service_says_where_to_go_instead(visit):
+    visit.ask("How do I apply for a school place for my son?")
+    text = visit.page.locator("#kg-answer").inner_text()
+    assert "request to use a service" in text and "safeguarding team" in text and "closest themes" in text
+    assert visit.page.locator("#kg-evidence .kg-card").count() == 0
+    visit.screenshot("ui-ask-service-request.png", full_page=False)
+
+
 def test_an_evidence_card_opens_its_passage_highlighted_in_the_document(visit):
     visit.ask(QUESTION)
     card = visit.page.locator("#kg-evidence .kg-card").first
