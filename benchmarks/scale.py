@@ -591,6 +591,12 @@ def stage_change(work: Path, size: int) -> dict:
     root = kb_root(work, size)
     settings = load_settings(kb=str(root))
     path, chunks = _report_to_add(work)
+    from kg.kb import KnowledgeBase
+
+    with KnowledgeBase(root) as kb:
+        left_in = kb.document_info(path.name) is not None
+    if left_in:  # a run that stopped between its add and its remove: start from the knowledge base without it
+        remove_documents([path.name], settings)
     runs: dict[str, list[dict]] = {}
     # The first add embeds the report; the later pairs are repeated and the median kept (sub-second steps).
     for step in ("add (cold cache)", "remove", *(("add", "remove again") * REPEATS)):
