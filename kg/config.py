@@ -66,10 +66,11 @@ SETTINGS: tuple[Setting, ...] = (
             "(\"hearing directly from children\") links the review to the theme closest in meaning."),
     Setting("ask_theme_similarity", 0.50,
             "Cosine similarity between a question and a theme's names or definition above which ask takes the "
-            "question to be about that theme (when no theme is named)."),
+            "question to be about that theme (when no theme is named, or when it scores above every theme the "
+            "question names in passing)."),
     Setting("ask_theme_vote_weight", 0.15,
             "How much the themes spoken of in the best passages for a question add to its similarity with a theme "
-            "(0: meaning alone), when the question names no theme."),
+            "(0: meaning alone)."),
     Setting("ask_theme_vote_passages", 10, "How many of the best passages vote on a question's theme."),
     Setting("ask_theme_margin", 0.06,
             "How close the second theme's score must be to the first's for ask to answer about both (a question "

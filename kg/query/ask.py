@@ -262,7 +262,9 @@ class Asker:
                                                  known_words=self.known_words()))
         # By meaning: "passing on what they knew" is information sharing. Two themes when they are as close. A
         # question that names a theme in passing ("the carer's story", "should have been escalated") still gets the
-        # theme its whole meaning is closest to, when that one scores above every theme it names.
+        # theme its whole meaning is closest to, when that one scores above every theme it names. Compared on what
+        # the question is about, without the partners it names ("health partners" is not health assessments) or the
+        # words that say what it asks for.
         named = dict(resolved.themes)
         self._resolve_organisation_words(question, resolved)
         topic = subject_text(question, [*resolved.organisations.values(), *partner_categories(question).values()])
