@@ -219,19 +219,21 @@ class Asker:
                 self._theme_vectors = (ids, self.searcher.embedder.encode(texts))
             return self._theme_vectors
 
-    def theme_scores(self, question_vector: np.ndarray, theme_ids=None) -> dict[str, float]:
-        """Each theme's (or each given theme's) closest name, definition or example to the question (cosine)."""
+    def theme_scores(self, question_vector: np.ndarray) -> dict[str, float]:
+        """Each theme's closest name, definition or example to the question (cosine)."""
         ids, vectors = self.theme_vectors()
-        wanted = None if theme_ids is None else set(theme_ids)
         scores = vectors @ question_vector.ravel()
         best: dict[str, float] = {}
         for theme_id, score in zip(ids, scores):
-            if wanted is None or theme_id in wanted:
-                best[theme_id] = max(best.get(theme_id, -1.0), float(score))
+            best[theme_id] = max(best.get(theme_id, -1.0), float(score))
         return best
 
     def closest_themes(self, question_vector: np.ndarray, n: int = 3) -> list[tuple[str, float]]:
         return sorted(self.theme_scores(question_vector).items(), key=lambda kv: -kv[1])[:n]
+
+    def closest_theme_labels(self, question_vector: np.ndarray) -> list[str]:
+        """The three themes closest to a question, by label: what an answer that found nothing offers instead."""
+        return [self.theme_labels[t] for t, _ in self.closest_themes(question_vector, 3)]
 
     def passage_theme_votes(self, results: list[SearchResult]) -> dict[str, float]:
         """How strongly the best passages for a question speak of each theme: the themes mentioned in each of the
@@ -275,12 +277,9 @@ class Asker:
         topics = list(dict.fromkeys([" ".join(topic.split()), " ".join(without_generic_words(topic).split())]))
         best: dict[str, float] = {}
         for text in topics:
-            vector = self.searcher.embedder.encode_query(text)
-            for theme_id, score in self.closest_themes(vector, 8):
-                best[theme_id] = max(best.get(theme_id, -1.0), score)
-            if named:
-                for theme_id, score in self.theme_scores(vector, named).items():
-                    best[theme_id] = max(best.get(theme_id, -1.0), score)
+            scores = self.theme_scores(self.searcher.embedder.encode_query(text))
+            for theme_id in [*sorted(scores, key=scores.get, reverse=True)[:8], *(t for t in named if t in scores)]:
+                best[theme_id] = max(best.get(theme_id, -1.0), scores[theme_id])
         # What the documents' own passages for the question speak of breaks near-ties between neighbouring
         # themes ("marks on a baby who cannot roll over": bruising, not health assessments).
         votes = self.passage_theme_votes(results or [])
@@ -295,7 +294,6 @@ class Asker:
                 resolved.themes[theme_id] = f"(meaning, {best[theme_id]:.2f}; passages, {votes.get(theme_id, 0):.2f})"
         if named and len(resolved.themes) > len(named):  # what the question means comes before a name in passing
             resolved.themes = {**{t: w for t, w in resolved.themes.items() if t not in named}, **named}
-        self._resolve_organisation_words(question, resolved)
         return resolved
 
     def _resolve_organisation_words(self, question: str, resolved: Resolved) -> None:
@@ -404,6 +402,18 @@ class Asker:
         resolved = self.resolve(question, vector, results)
         intents = question_intents(question)
         categories = partner_categories(question)
+        request = service_request(question) if not resolved.reviews else None
+        if request:
+            # "how do I apply for a blue badge for my dad": a service's own pages answer that, not review learning,
+            # even when a theme's name ("carers") is in it.
+            close = self.closest_theme_labels(vector)
+            text = (f"This reads as a request to use a service (“{request}”), not a question about learning from "
+                    "safeguarding reviews, which is what the knowledge base holds; the service's own pages or "
+                    "contact centre will answer it. If you are worried that someone is being harmed or neglected, "
+                    "contact your local safeguarding team (in an emergency, call 999). The closest themes are "
+                    f"{', '.join(close)}.")
+            return Answer(question=question, answer=text, intents=intents, suggestions=close, found=False,
+                          categories=list(categories))
         sentences: list[str] = []
         actions_shown: list[ActionFinding] = []
 
@@ -431,21 +441,9 @@ class Asker:
             sentences += self._year_sentences(cite)
 
         suggestions: list[str] = []
-        request = service_request(question) if not resolved.reviews else None
-        if request:
-            # "how do I apply for a blue badge for my dad": a service's own pages answer that, not review learning,
-            # even when a theme's name ("carers") is in it.
-            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
-            text = (f"This reads as a request to use a service (“{request}”), not a question about learning from "
-                    "safeguarding reviews, which is what the knowledge base holds; the service's own pages or "
-                    "contact centre will answer it. If you are worried that someone is being harmed or neglected, "
-                    "contact your local safeguarding team (in an emergency, call 999). The closest themes are "
-                    f"{', '.join(close)}.")
-            return Answer(question=question, answer=text, intents=intents, suggestions=close, found=False,
-                          categories=list(categories))
         found = bool(sentences) or self._passages_answer(question, vector, results, resolved, categories)
         if not found:
-            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
+            close = self.closest_theme_labels(vector)
             text = ("Nothing in the knowledge base answers this question: no learning theme, review or organisation "
                     f"matches it, and no passage speaks to it. The closest themes are {', '.join(close)}.")
             return Answer(question=question, answer=text, intents=intents, suggestions=close, found=False,
@@ -472,7 +470,7 @@ class Asker:
             sentences.append(f"“{text}” ({where}) {cite.cite_result(result, span)}")
             quoted += 1
         if not resolved.themes and not resolved.reviews and not resolved.organisations and not by_category:
-            close = [self.theme_labels[t] for t, _ in self.closest_themes(vector, 3)]
+            close = self.closest_theme_labels(vector)
             suggestions = close
             if {"where", "actions"} & set(intents) and not {"recurring", "gaps", "years"} & set(intents):
                 sentences.insert(0, "No learning theme, review or organisation in the knowledge base matches the "
