@@ -166,5 +166,6 @@ def test_the_ui_shows_its_tables_from_the_kept_summaries_without_reading_the_fin
     views = LiveKnowledgeBase(kb4).views()
     assert not views.findings_loaded  # the theme table, heatmap and years grid came from summaries.json
     assert views.summaries and views.matrix.reviews and views.years.years and views.heatmap_picture().exists()
+    assert not views.findings_loaded  # drawing the heatmap picture needs the summaries only
     assert views.review_choices() and views.theme_label("information-sharing") == "Information sharing"
     assert views.network.number_of_nodes() and views.findings_loaded  # the graph view reads them when asked
