@@ -3,11 +3,11 @@
 `kg add` and `kg remove` (kg/update.py) come here. The parent's files are shared (hard links, Oxigraph's
 backup) and only the change is applied to each part:
 
-    corpus.sqlite   copied, the changed documents' rows deleted and the new ones inserted (rows of kept
-                    chunks never change)
+    corpus.sqlite   shared, with the change in a delta beside it (kg/sqlite_layers.py): the changed
+                    documents' rows gone and the new ones inserted (rows of kept chunks never change)
     indexes         the base segment shared, the delta rebuilt, removed rows listed (kg/index/segments.py)
-    findings        copied; only the new documents are extracted, the removed documents' rows deleted and the
-                    new findings joined to the entities they name (kg/findings_store.py)
+    findings        shared with a delta likewise; only the new documents are extracted, the removed documents'
+                    rows deleted and the new findings joined to the entities they name (kg/findings_store.py)
     graph           the triples of the entities the documents touch, before and after, deleted and inserted
                     (kg/graph/delta.py), and the corpus-wide tallies that changed
     summaries       the kept tallies behind the theme table, grid and years, with the rows the documents
@@ -17,8 +17,9 @@ An added document is extracted on its own: a review it names only through anothe
 an organisation recognised only from the wording of others, can differ from what a full `kg build` finds.
 A build re-extracts everything together. The version is published atomically like a build's.
 
-What still grows with the corpus is copying the files that are rewritten rather than shared (corpus.sqlite,
-findings.sqlite) and the lookups by document and entity (benchmarks/RESULTS.md, scale-change).
+The SQLite deltas fold back into one file each when the index segments merge, so they stay a small fraction of
+the corpus. What still grows with the corpus is the lookups by document and entity (benchmarks/RESULTS.md,
+scale-change).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kg import __version__
+from kg import __version__, sqlite_layers
 from kg.build import BuildReport, cached_similarity
 from kg.config import Settings
 from kg.documents import Chunk, Document, SkippedFile
@@ -123,14 +124,15 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
             t = time.perf_counter()
             change = graph_change((was, GraphContext(*before.context(was))), (now, GraphContext(*after.context(now))),
                                   (old_docs, old_chunks), (documents, chunks),
-                                  lambda doc: (kb.document(doc).text if kb.document_info(doc) else None))
+                                  lambda doc: getattr(kb.document(doc), "text", None))
             kept = read_summaries(parent) or summarise(read_findings(parent), _document_dates(parent))
             themes, reviews, orgs = _affected(was, now, dropped)
             summaries = after.resummarise(kept, themes, reviews, orgs,
                                           before.mention_cells(changed) | after.mention_cells(changed),
                                           before.review_theme_sets(reviews))
             change.replace(*(tally_triples(s) for s in tally_difference(kept, summaries)))
-            counts = after.counts()
+            counts = _moved_counts(kb.manifest.get("graph", {}), before.counts(touched), after.counts(touched)) \
+                or after.counts()
         previous_triples = int(kb.manifest.get("graph", {}).get("triples", 0))
         triples = apply_graph_change(parent, version, change, previous_triples)
         remote = None
@@ -142,6 +144,11 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(now) if cid in rows])
         write_summaries(version, summaries)
         timings["graph"] = time.perf_counter() - t
+        if segments.merged:  # the SQLite deltas fold back when the index segments do
+            t = time.perf_counter()
+            for name in ("corpus.sqlite", FINDINGS_STORE):
+                sqlite_layers.fold(version / name)
+            timings["fold"] = time.perf_counter() - t
 
         stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples, **counts}
         manifest = _manifest(kb, version, removed, documents, settings, timings, stats, skipped or [],
@@ -157,13 +164,18 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
 
 
 def _document_dates(version: Path) -> dict[str, str | None]:
-    import sqlite3
-
-    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    db = sqlite_layers.connect(version / "corpus.sqlite")
     try:
         return dict(db.execute("SELECT doc, date FROM documents").fetchall())
     finally:
         db.close()
+
+
+def _moved_counts(parent: dict, was: dict[str, int], now: dict[str, int]) -> dict[str, int] | None:
+    """The parent's finding counts moved by what the change touched (None when the parent recorded none)."""
+    if not all(isinstance(parent.get(k), int) for k in was):
+        return None
+    return {k: parent[k] - was[k] + now[k] for k in was}
 
 
 def _affected(was: Findings, now: Findings, dropped: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -180,15 +192,13 @@ def _affected(was: Findings, now: Findings, dropped: set[str]) -> tuple[set[str]
 
 def _manifest(kb: KnowledgeBase, version: Path, removed: set[str], documents: list[Document], settings: Settings,
               timings: dict[str, float], stats: dict, skipped: list[SkippedFile], warnings: list[str]) -> dict:
-    import sqlite3
-
     inputs = {doc: sha for doc, sha in kb.manifest.get("inputs", {}).items() if doc not in removed}
     inputs.update({d.doc: d.sha256 for d in documents})
-    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    db = sqlite_layers.connect(version / "corpus.sqlite")
     try:
         docs, sections, words = db.execute(
             "SELECT COUNT(*), COALESCE(SUM(section_count), 0), COALESCE(SUM(words), 0) FROM documents").fetchone()
-        chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        chunks = sqlite_layers.count(db, "chunks")
     finally:
         db.close()
     return {

@@ -16,12 +16,12 @@ entities with their first piece of evidence and what the changed documents say (
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 
+from kg import sqlite_layers
 from kg.extract.findings import _FROM_DICT, ActionFinding, Evidence, Findings, Theme, collection_paused
 from kg.extract.merge import Touched, _fill_organisation, _fill_review
 from kg.extract.tallies import (Summaries, ThemeReviewMatrix, ThemesByYear, ThemeSummary, is_action_taken,
@@ -95,8 +95,7 @@ class FindingsStore:
 
     def __init__(self, path: Path, writable: bool = False):
         self.path = path
-        uri = f"file:{path}" if writable else f"file:{path}?mode=ro"
-        self.db = sqlite3.connect(uri, uri=True)
+        self.db = sqlite_layers.connect(path, writable)
         if writable:
             self.db.execute("PRAGMA journal_mode = OFF")  # a new version's private copy: a failure discards it
             self.db.execute("PRAGMA synchronous = OFF")  # the version folder is synced before it is published
@@ -116,6 +115,7 @@ class FindingsStore:
     def create(cls, path: Path, findings: Findings, dates: dict[str, str | None]) -> None:
         """Write `findings` as a new store at `path` (`dates`: document id -> ISO date, for mentions' years)."""
         path.unlink(missing_ok=True)
+        sqlite_layers.delta_path(path).unlink(missing_ok=True)
         store = cls(path, writable=True)
         try:
             store.db.executescript(_SCHEMA)
@@ -163,8 +163,11 @@ class FindingsStore:
                        ((m.theme, m.evidence.doc, _year(dates.get(m.evidence.doc)), _passage(m.evidence),
                          json.dumps(asdict(m), ensure_ascii=False)) for m in findings.theme_mentions))
         for action in findings.actions:
-            seq = db.execute("INSERT INTO item(kind, key, doc, data) VALUES ('actions', ?, ?, ?)",
-                             (action.id, action.evidence.doc, json.dumps(asdict(action), ensure_ascii=False))).lastrowid
+            db.execute("INSERT INTO item(kind, key, doc, data) VALUES ('actions', ?, ?, ?)",
+                       (action.id, action.evidence.doc, json.dumps(asdict(action), ensure_ascii=False)))
+            # Read back, not lastrowid: a layered store inserts through a view (kg/sqlite_layers.py), and the
+            # newest row holds the highest key.
+            seq = db.execute("SELECT MAX(seq) FROM item WHERE kind = 'actions' AND key = ?", (action.id,)).fetchone()[0]
             role = "theme-taken" if is_action_taken(action) else "theme-recommended"
             db.executemany("INSERT INTO link VALUES (?, ?, ?)",
                            [(seq, "owner", o) for o in dict.fromkeys(action.organisations)]
@@ -259,8 +262,7 @@ class FindingsStore:
                 field = _EVIDENCE_FIELD[kind]
                 for seq, key, data in sorted(self._each("SELECT seq, key, data FROM entity WHERE kind = ? AND key IN",
                                                         keys, (kind,))):
-                    first = self.db.execute("SELECT seq, data FROM evidence WHERE kind = ? AND key = ? "
-                                            "ORDER BY seq LIMIT 1", (kind, key)).fetchone()
+                    first = self._first("evidence", "seq, data", "kind = ? AND key = ?", (kind, key))
                     runs = self.db.execute(f"SELECT seq, data FROM evidence WHERE kind = ? AND key = ? AND "
                                            f"doc IN ({marks}) ORDER BY seq", [kind, key, *docs]).fetchall()
                     # As delta._restricted: the entity's first passage, then every passage in the documents.
@@ -276,27 +278,34 @@ class FindingsStore:
         organisation's first action naming it as owner, the organisations in the graph, the actions that exist."""
         orgs = {o.id for o in part.organisations} | {o.parent for o in part.organisations if o.parent} \
             | {r.partnership for r in part.reviews if r.partnership}
-        referenced: dict[str, ActionFinding] = {}
-        for org, data in self._each(
-                "SELECT l.target, i.data FROM link l JOIN item i ON i.seq = l.item WHERE l.item = "
-                "(SELECT MIN(item) FROM link m WHERE m.role = 'owner' AND m.target = l.target) "
-                "AND l.role = 'owner' AND l.target IN", orgs):
-            referenced[org] = _FROM_DICT["actions"](json.loads(data))
-        named = {k for (k,) in self._each("SELECT DISTINCT key FROM evidence WHERE kind = 'organisations' AND key IN",
-                                          orgs)}
+        first_owned = {org: self.db.execute("SELECT MIN(item) FROM link WHERE role = 'owner' AND target = ?",
+                                            (org,)).fetchone()[0] for org in sorted(orgs)}
+        actions_at = dict(self._each("SELECT seq, data FROM item WHERE seq IN", {s for s in first_owned.values() if s}))
+        referenced: dict[str, ActionFinding] = {org: _FROM_DICT["actions"](json.loads(actions_at[seq]))
+                                                for org, seq in first_owned.items() if seq in actions_at}
+        named = {k for org in orgs for (k,) in sqlite_layers.select(
+            self.db, "evidence", "key", "kind = 'organisations' AND key = ?", (org,), "LIMIT 1")}
         in_graph = named | (set(referenced) & self._where("organisations", "key", orgs))
         answered = {a for action in part.actions for a in action.responds_to}
         actions = {k for (k,) in self._each("SELECT key FROM item WHERE kind = 'actions' AND key IN", answered)}
         return referenced, in_graph, actions
 
-    def counts(self) -> dict[str, int]:
-        """The finding counts a manifest records."""
-        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
-        return {"reviews": one("SELECT COUNT(*) FROM entity WHERE kind = 'reviews'"),
-                "actions": one("SELECT COUNT(*) FROM item WHERE kind = 'actions'"),
-                "review_themes": one("SELECT COUNT(*) FROM entity WHERE kind = 'review_themes'"),
-                "theme_mentions": one("SELECT COUNT(*) FROM item WHERE kind = 'theme_mentions'"),
-                "organisations": one("SELECT COUNT(DISTINCT key) FROM evidence WHERE kind = 'organisations'")}
+    def counts(self, touched: Touched | None = None) -> dict[str, int]:
+        """The finding counts a manifest records; of `touched` alone (its entities, and the items of its documents)
+        when given, so a change counts what it touched before and after and moves the parent's counts by that."""
+        if touched is None:
+            count = lambda table, kind: sqlite_layers.count(self.db, table, "kind = ?", (kind,))  # noqa: E731
+            named = len(set(sqlite_layers.select(self.db, "evidence", "DISTINCT key", "kind = 'organisations'")))
+            return {"reviews": count("entity", "reviews"), "actions": count("item", "actions"),
+                    "review_themes": count("entity", "review_themes"),
+                    "theme_mentions": count("item", "theme_mentions"), "organisations": named}
+        items = lambda kind: sum(n for (n,) in self._each(  # noqa: E731
+            "SELECT COUNT(*) FROM item WHERE kind = ? AND doc IN", touched.docs, (kind,)))
+        named = {k for org in touched.organisations for (k,) in sqlite_layers.select(
+            self.db, "evidence", "key", "kind = 'organisations' AND key = ?", (org,), "LIMIT 1")}
+        return {"reviews": len(self._where("reviews", "key", touched.reviews)), "actions": items("actions"),
+                "review_themes": len(self._where("review_themes", "key", {"\t".join(k) for k in touched.review_themes})),
+                "theme_mentions": items("theme_mentions"), "organisations": len(named)}
 
     def review_theme_sets(self, reviews: Iterable[str]) -> dict[str, set[str]]:
         """The themes each review raises."""
@@ -329,7 +338,7 @@ class FindingsStore:
             row = ThemeSummary(
                 theme, labels.get(theme, theme),
                 one("SELECT COUNT(DISTINCT review) FROM entity WHERE kind = 'review_themes' AND theme = ?", (theme,)),
-                one("SELECT COUNT(*) FROM item WHERE kind = 'theme_mentions' AND key = ?", (theme,)),
+                sqlite_layers.count(self.db, "item", "kind = 'theme_mentions' AND key = ?", (theme,)),
                 one("SELECT COUNT(DISTINCT item) FROM link WHERE role = 'theme-taken' AND target = ?", (theme,)),
                 one("SELECT COUNT(DISTINCT item) FROM link WHERE role = 'theme-recommended' AND target = ?", (theme,)))
             if row.reviews or row.passages or row.actions or row.recommendations:
@@ -365,12 +374,12 @@ class FindingsStore:
         passages = {t: Counter(c) for t, c in was.years.passages.items()}
         example = dict(was.years.example)
         for theme, year in cells:
-            n = one("SELECT COUNT(DISTINCT passage) FROM item WHERE kind = 'theme_mentions' AND key = ? AND year = ?",
-                    (theme, year))
+            n = len(set(sqlite_layers.select(self.db, "item", "DISTINCT passage",
+                                             "kind = 'theme_mentions' AND key = ? AND year = ?", (theme, year))))
             if n:
                 passages.setdefault(theme, Counter())[year] = n
-                first = self.db.execute("SELECT data FROM item WHERE kind = 'theme_mentions' AND key = ? AND year = ? "
-                                        "ORDER BY seq LIMIT 1", (theme, year)).fetchone()[0]
+                first = self._first("item", "data", "kind = 'theme_mentions' AND key = ? AND year = ?",
+                                    (theme, year))[0]
                 example[(theme, year)] = Evidence(**json.loads(first)["evidence"])
             else:
                 passages.get(theme, Counter()).pop(year, None)
@@ -392,6 +401,11 @@ class FindingsStore:
         return Summaries(themes=theme_rows, matrix=matrix, years=ThemesByYear(years, passages, example),
                          theme_labels=labels, reviews=review_rows, organisations=sorted(org_rows.values()),
                          theme_pairs=sorted((a, b, n) for (a, b), n in pairs.items() if n > 0))
+
+    def _first(self, table: str, columns: str, where: str, args: tuple) -> tuple | None:
+        """`columns` of the first row (lowest seq) of `table` matching `where`, found from the indexes alone."""
+        seqs = [seq for (seq,) in sqlite_layers.select(self.db, table, "seq", where, args, "ORDER BY seq LIMIT 1")]
+        return self.db.execute(f"SELECT {columns} FROM {table} WHERE seq = ?", (min(seqs),)).fetchone() if seqs else None
 
     def _review(self, review: str) -> tuple[str, int | None] | None:
         row = self.db.execute("SELECT data FROM entity WHERE kind = 'reviews' AND key = ?", (review,)).fetchone()

@@ -38,6 +38,7 @@ from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLo
 from kg.extract.findings import Findings
 from kg.extract.merge import join_findings, without_documents
 from kg.extract.tallies import Summaries, summarise
+from kg import sqlite_layers
 from kg.findings_store import FINDINGS_STORE, FindingsStore, read_findings_store
 
 CURRENT = "CURRENT"
@@ -285,9 +286,9 @@ def change_corpus(parent: Path, version: Path, removed: Iterable[str], documents
     Returns:
         The rows removed and the rows given to `chunks`.
     """
-    shutil.copyfile(parent / "corpus.sqlite", version / "corpus.sqlite")
+    sqlite_layers.begin(parent / "corpus.sqlite", version / "corpus.sqlite")
     removed = sorted(set(removed))
-    db = sqlite3.connect(version / "corpus.sqlite")
+    db = sqlite_layers.connect(version / "corpus.sqlite", writable=True)
     try:
         gone: list[int] = []
         for start in range(0, len(removed), 900):
@@ -299,7 +300,7 @@ def change_corpus(parent: Path, version: Path, removed: Iterable[str], documents
         for start in range(0, len(gone), 900):
             part = gone[start:start + 900]
             db.execute(f"DELETE FROM chunk_links WHERE row IN ({','.join('?' * len(part))})", part)
-        highest = db.execute("SELECT MAX(row) FROM chunks").fetchone()[0]
+        highest = sqlite_layers.highest(db, "chunks", "row")
         first = max(first_row, max(gone, default=-1) + 1, (-1 if highest is None else highest) + 1)
         _insert(db, documents, chunks, first)
         db.commit()
@@ -310,7 +311,7 @@ def change_corpus(parent: Path, version: Path, removed: Iterable[str], documents
 
 def read_chunk_texts(version: Path, rows: list[int]) -> list[str]:
     """The indexed text (section path and passage) of chunk rows of a version being written, in the order asked."""
-    db = sqlite3.connect(f"file:{version / 'corpus.sqlite'}?mode=ro", uri=True)
+    db = sqlite_layers.connect(version / "corpus.sqlite")
     sql = 'SELECT row, doc, chunk_id, text, start, "end", section, paragraphs, ordinal FROM chunks'
     try:
         found: dict[int, str] = {}
@@ -331,7 +332,7 @@ def read_chunk_texts(version: Path, rows: list[int]) -> list[str]:
 
 def write_chunk_links(version: Path, links: Iterable[tuple[int, str, str]]) -> None:
     """Record which chunk rows speak of which theme or review: (row, "theme"|"review", id)."""
-    db = sqlite3.connect(version / "corpus.sqlite")
+    db = sqlite_layers.connect(version / "corpus.sqlite", writable=True)
     try:
         db.executemany("INSERT OR IGNORE INTO chunk_links VALUES (?,?,?)", list(links))
         db.commit()
@@ -389,7 +390,7 @@ def _read_jsonl(path: Path) -> Findings:
 
 def copy_findings(parent: Path, version: Path) -> FindingsStore:
     """The parent's findings copied into `version`, opened for a change (the parent's file is never written)."""
-    shutil.copyfile(parent / FINDINGS_STORE, version / FINDINGS_STORE)
+    sqlite_layers.begin(parent / FINDINGS_STORE, version / FINDINGS_STORE)
     return FindingsStore(version / FINDINGS_STORE, writable=True)
 
 
@@ -499,7 +500,7 @@ class KnowledgeBase:
 
     def documents(self) -> list[DocumentInfo]:
         if "documents" not in self._cache:
-            counts = dict(self._db.all("SELECT doc, COUNT(*) FROM chunks GROUP BY doc"))
+            counts = self._db.count("chunks", by="doc")
             rows = self._db.all(
                 "SELECT doc, title, date, body, kind, source, format, sha256, inferred, warnings, section_count, words "
                 "FROM documents ORDER BY doc")
@@ -550,7 +551,8 @@ class KnowledgeBase:
     # chunks
 
     def chunk_count(self) -> int:
-        return self._db.one("SELECT COUNT(*) FROM chunks")[0]
+        counted = self.manifest.get("counts", {}).get("chunks")  # counting a layered corpus scans it
+        return int(counted) if counted is not None else self._db.count("chunks")
 
     def chunks_by_row(self, rows: Iterable[int]) -> list[Chunk]:
         """Chunks for vector rows, in the order asked."""
@@ -615,7 +617,7 @@ class _CorpusDb:
         with reading(path):
             if not path.is_file():
                 raise FileNotFoundError("missing")
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            self._db = sqlite_layers.connect(path, check_same_thread=False)
 
     def all(self, sql: str, args: Iterable = ()) -> list[tuple]:
         with reading(self.path):
@@ -624,6 +626,10 @@ class _CorpusDb:
     def one(self, sql: str, args: Iterable = ()) -> tuple | None:
         with reading(self.path):
             return self._db.execute(sql, tuple(args)).fetchone()
+
+    def count(self, table: str, where: str = "1", args: Iterable = (), by: str | None = None):
+        with reading(self.path):
+            return sqlite_layers.count(self._db, table, where, tuple(args), by)
 
     def stream(self, sql: str, args: Iterable = ()) -> Iterator[tuple]:
         with reading(self.path):

@@ -3,6 +3,7 @@ what the document costs (nothing of the live version is rewritten)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 
@@ -13,6 +14,7 @@ import pytest
 from kg.config import load_settings
 from kg.index.segments import open_segments
 from kg.extract.tallies import summarise
+from kg.findings_store import FINDINGS_STORE, FindingsStore
 from kg.kb import KnowledgeBase, current_version, read_summaries
 from kg.query.search import Searcher
 from kg.update import add_documents, remove_documents
@@ -20,6 +22,7 @@ from kg.update import add_documents, remove_documents
 from conftest import CORPUS, build_from, working_copy
 
 ADDED = "004_46dafe67aed78039.txt"
+COUNTED = ("reviews", "actions", "review_themes", "theme_mentions", "organisations")
 QUERIES = ["information sharing between agencies", "escalation policy", "safer sleeping advice for parents",
            "training for GPs on domestic abuse", "neglect of a child"]
 
@@ -47,6 +50,7 @@ def state(settings) -> dict:
             "findings": {kind: sorted(json.dumps(asdict(x), sort_keys=True) for x in getattr(findings, kind))
                          for kind in ("reviews", "theme_mentions", "review_themes", "actions", "organisations")},
             "chunks": [(c.chunk_id, c.start, c.end) for c in kb.iter_chunks()],
+            "counts": {k: kb.manifest["graph"][k] for k in COUNTED} | {"chunks": kb.chunk_count()},
             "summaries": read_summaries(kb.path).to_dict(),  # what the theme table and heatmap show
             "search": {mode: [[(r.chunk_id, round(r.score, 4)) for r in searcher.search(q, 10, mode)]
                               for q in QUERIES] for mode in ("dense", "bm25", "hybrid")},
@@ -60,8 +64,13 @@ def test_an_add_then_a_remove_gives_back_exactly_the_knowledge_base_before(kb4):
         assert kb.manifest["update"]["in_place"] and kb.manifest["update"]["delta_rows"] == report.build.chunks - len(
             before["chunks"])
         assert kb.manifest["inputs"][ADDED] and kb.manifest["counts"]["documents"] == 5
+        # The counts a change moves by what it touched are those of every finding counted afresh.
+        with FindingsStore(kb.path / FINDINGS_STORE) as store:
+            assert {k: kb.manifest["graph"][k] for k in COUNTED} == store.counts()
+        assert kb.chunk_count() == len(list(kb.iter_chunks())) > len(before["chunks"])
     remove_documents([ADDED], kb4)
     after = state(kb4)
+    assert after["counts"] == before["counts"]
     assert after["triples"] == before["triples"]
     assert after["findings"] == before["findings"]
     assert after["chunks"] == before["chunks"]
@@ -99,15 +108,16 @@ def test_an_added_document_is_found_as_a_full_build_finds_it(kb4, kb_settings):
 
 def test_the_live_version_is_never_rewritten_only_shared(kb4):
     live = current_version(kb4.kb_path)
-    sizes = {p: p.stat().st_size for p in live.rglob("*") if p.is_file()}
+    digests = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in live.rglob("*") if p.is_file()}
     add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)
     new = current_version(kb4.kb_path)
-    assert new != live and {p: p.stat().st_size for p in live.rglob("*") if p.is_file()} == sizes
-    # The base segment is the parent's files (hard links), not copies; the findings are the new version's own copy.
-    assert (new / "findings.sqlite").stat().st_ino != (live / "findings.sqlite").stat().st_ino
-    for name in ("vectors.npy", "dense/dense.faiss"):
+    assert new != live
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in live.rglob("*") if p.is_file()} == digests
+    # The base segment and the SQLite files are the parent's (hard links), not copies; the change is in deltas.
+    for name in ("vectors.npy", "dense/dense.faiss", "corpus.sqlite", "findings.sqlite"):
         assert (new / name).stat().st_ino == (live / name).stat().st_ino, name
-    assert (new / "delta" / "rows.npy").is_file()
+    for name in ("delta/rows.npy", "corpus.delta.sqlite", "findings.delta.sqlite"):
+        assert (new / name).is_file(), name
 
 
 def test_past_the_merge_threshold_the_delta_folds_into_a_new_base(kb4):
@@ -120,9 +130,11 @@ def test_past_the_merge_threshold_the_delta_folds_into_a_new_base(kb4):
     with KnowledgeBase(merging.kb) as kb:
         assert kb.manifest["update"]["merged"]
         assert not (kb.path / "delta").exists() and not (kb.path / "deleted.npy").exists()
+        assert not (kb.path / "corpus.delta.sqlite").exists() and not (kb.path / "findings.delta.sqlite").exists()
         assert open_segments(kb.path).size == kb.chunk_count()
     merged = state(merging)
-    assert merged["triples"] == expected["triples"] and merged["findings"] == expected["findings"]
+    for part in ("triples", "findings", "chunks", "summaries"):
+        assert merged[part] == expected[part], part
     for mine, theirs in zip(merged["search"]["hybrid"], expected["search"]["hybrid"]):
         assert {c for c, _ in mine} == {c for c, _ in theirs}
 

@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import pytest
 
+from kg import sqlite_layers
 from kg.extract import extract_findings
 from kg.extract.merge import Touched, join_findings, without_documents
 from kg.extract.tallies import summarise
@@ -34,10 +35,15 @@ def changed_findings(ingested):
     return extract_findings(documents, [c for c in ingested.chunks if c.doc == CHANGED])
 
 
-@pytest.fixture()
-def store(corpus_findings, dates, tmp_path):
+@pytest.fixture(params=["one file", "shared base with a delta"])
+def store(request, corpus_findings, dates, tmp_path):
+    """The store as a build writes it, and as a change opens it: the parent's file shared, its writes in a delta."""
     path = tmp_path / "findings.sqlite"
     FindingsStore.create(path, corpus_findings, dates)
+    if request.param != "one file":
+        (tmp_path / "next").mkdir()
+        sqlite_layers.begin(path, tmp_path / "next" / "findings.sqlite")
+        path = tmp_path / "next" / "findings.sqlite"
     with FindingsStore(path, writable=True) as opened:
         yield opened
 
