@@ -701,9 +701,11 @@ def render_change(work: Path, sizes: list[int]) -> str:
          "store, index, extraction and graph stages, shown as the first row. The second row is the previous "
          "in-place change, which read every finding and recounted every summary (kept as "
          "results/<size>/change-findings-read-whole.json when that run is kept). Now findings are kept by "
-         "entity and document (kg/findings_store.py): a change copies that file, deletes and inserts only the "
-         "report's rows, regenerates the triples of the entities it touches and recounts only the affected "
-         "tallies (in graph).", ""],
+         "entity and document (kg/findings_store.py): a change deletes and inserts only the report's rows, "
+         "regenerates the triples of the entities it touches and recounts only the affected tallies (in graph). "
+         "The corpus and findings files are no longer copied: a new version shares its parent's as a read-only "
+         "base and writes only a delta beside each (kg/sqlite_layers.py), folded back when the index segments "
+         "merge.", ""],
         sizes, b)
 
     def before(s):

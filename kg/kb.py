@@ -7,7 +7,8 @@
       originals/<sha256>.<ext>  each document's original file, for download (shared by all versions)
       versions/<name>/     one complete knowledge base:
         manifest.json      kg version, settings, input hashes, counts, skipped files
-        corpus.sqlite      documents (metadata + cleaned text) and chunks
+        corpus.sqlite      documents (metadata + cleaned text) and chunks; after `kg add`/`kg remove` the
+                           parent's file, shared, with the change in corpus.delta.sqlite (kg/sqlite_layers.py)
         …                  indexes and graph, written by later stages
 
 Every change is written into a new version folder and becomes live only when

@@ -11,7 +11,8 @@ from conftest import ROOT
 
 # Lower layers first; a module may import its own layer and the layers below it.
 LAYERS = [
-    {"kg", "kg.documents", "kg.text", "kg.config", "kg.errors", "kg.namespaces", "kg.progress", "kg.files"},
+    {"kg", "kg.documents", "kg.text", "kg.config", "kg.errors", "kg.namespaces", "kg.progress", "kg.files",
+     "kg.sqlite_layers"},
     {"kg.ingest"},
     {"kg.index", "kg.extract"},
     {"kg.kb", "kg.findings_store"},
