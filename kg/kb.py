@@ -576,12 +576,10 @@ class KnowledgeBase:
         return _chunk(r) if r else None
 
     def iter_chunks(self, doc: str | None = None) -> Iterator[Chunk]:
-        sql = 'SELECT doc, chunk_id, text, start, "end", section, paragraphs, ordinal FROM chunks'
-        args: tuple = ()
-        if doc is not None:
-            sql += " WHERE doc = ?"
-            args = (doc,)
-        for r in self._db.stream(sql + " ORDER BY row", args):
+        """Chunks in row order, of one document or all (each side of a layered file in turn: no sort of 1M rows)."""
+        where, args = ("doc = ?", (doc,)) if doc is not None else ("1", ())
+        for r in self._db.each("chunks", 'doc, chunk_id, text, start, "end", section, paragraphs, ordinal', where, args,
+                               "ORDER BY row"):
             yield _chunk(r)
 
     def rows_where(self, docs: Iterable[str] | None = None, date_from: str | None = None,
@@ -632,9 +630,9 @@ class _CorpusDb:
         with reading(self.path):
             return sqlite_layers.count(self._db, table, where, tuple(args), by)
 
-    def stream(self, sql: str, args: Iterable = ()) -> Iterator[tuple]:
+    def each(self, table: str, columns: str, where: str, args: Iterable, tail: str) -> Iterator[tuple]:
         with reading(self.path):
-            yield from self._db.execute(sql, tuple(args))
+            yield from sqlite_layers.each(self._db, table, columns, where, tuple(args), tail)
 
     def close(self) -> None:
         self._db.close()

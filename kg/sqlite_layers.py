@@ -25,6 +25,7 @@ import re
 import shutil
 import sqlite3
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from kg.files import link_or_copy
@@ -91,12 +92,19 @@ def sides(db: sqlite3.Connection, table: str) -> list[str]:
             f'WHERE g.id = "{table}".rowid)', f'main."delta_{table}" AS "{table}" WHERE 1']
 
 
+def each(db: sqlite3.Connection, table: str, columns: str, where: str = "1", args: tuple = (),
+         tail: str = "") -> Iterator[tuple]:
+    """`SELECT columns FROM table WHERE where tail` on each side, base first: rows for the caller to combine (a
+    count is their sum, a minimum their minimum). Ordered by an INTEGER PRIMARY KEY that new rows take above
+    every old one (as chunk rows), base then delta is that order, with no sort of the whole table."""
+    for side in sides(db, table):
+        yield from db.execute(f"SELECT {columns} FROM {side} AND ({where}) {tail}", args)
+
+
 def select(db: sqlite3.Connection, table: str, columns: str, where: str = "1", args: tuple = (),
            tail: str = "") -> list[tuple]:
-    """`SELECT columns FROM table WHERE where tail` on each side, the rows of both in one list (for the caller to
-    combine: a count is their sum, a minimum their minimum)."""
-    return [row for side in sides(db, table)
-            for row in db.execute(f"SELECT {columns} FROM {side} AND ({where}) {tail}", args)]
+    """`each` as a list."""
+    return list(each(db, table, columns, where, args, tail))
 
 
 def count(db: sqlite3.Connection, table: str, where: str = "1", args: tuple = (), by: str | None = None

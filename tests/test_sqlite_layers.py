@@ -80,6 +80,11 @@ def test_a_change_over_a_shared_file_reads_as_the_same_change_to_a_copy(parent, 
     assert layered.execute("SELECT c.text FROM chunks c JOIN documents d ON d.doc = c.doc WHERE d.title = ? "
                            "ORDER BY c.row", ("Review C",)).fetchall() == [("safer sleeping",),
                                                                           ("professional curiosity",)]
+    # Read side by side (for counts, and chunks in row order without sorting the table), the rows are the same.
+    assert list(sqlite_layers.each(layered, "chunks", "*", tail="ORDER BY row")) == \
+        layered.execute("SELECT * FROM chunks ORDER BY row").fetchall()
+    assert sqlite_layers.count(layered, "chunks", "doc = ?", ("c.pdf",)) == 2
+    assert sqlite_layers.count(layered, "link", by="role") == {"owner": 2, "theme": 1}
     layered.close()
     # The parent's file is the version's base, shared and never written; the change is in the delta alone.
     assert digest(parent) == before and version.stat().st_ino == parent.stat().st_ino
