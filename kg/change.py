@@ -43,7 +43,7 @@ from kg.graph.oxigraph_backend import STORE_DIR
 from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
 from kg.index.segments import rows_used, update_segments
-from kg.kb import (KnowledgeBase, change_corpus, copy_findings, keep_originals, new_version, read_chunk_texts,
+from kg.kb import (KnowledgeBase, change_corpus, findings_for_change, keep_originals, new_version, read_chunk_texts,
                    read_findings, read_summaries, reading, write_chunk_links, write_json, write_summaries)
 from kg.progress import Progress
 
@@ -113,7 +113,7 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         dates = _document_dates(version)
         # A parent whose findings cannot be read is reported by name (the reason says when the disk is full).
         with reading(parent / FINDINGS_STORE), FindingsStore(parent / FINDINGS_STORE) as before, \
-                copy_findings(parent, version) as after:
+                findings_for_change(parent, version) as after:
             touched = before.touched(changed)
             dropped = after.apply_change(changed, added, dates)
             touched = after.touched(changed, touched)

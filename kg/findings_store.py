@@ -283,9 +283,7 @@ class FindingsStore:
         actions_at = dict(self._each("SELECT seq, data FROM item WHERE seq IN", {s for s in first_owned.values() if s}))
         referenced: dict[str, ActionFinding] = {org: _FROM_DICT["actions"](json.loads(actions_at[seq]))
                                                 for org, seq in first_owned.items() if seq in actions_at}
-        named = {k for org in orgs for (k,) in sqlite_layers.select(
-            self.db, "evidence", "key", "kind = 'organisations' AND key = ?", (org,), "LIMIT 1")}
-        in_graph = named | (set(referenced) & self._where("organisations", "key", orgs))
+        in_graph = self._named(orgs) | (set(referenced) & self._where("organisations", "key", orgs))
         answered = {a for action in part.actions for a in action.responds_to}
         actions = {k for (k,) in self._each("SELECT key FROM item WHERE kind = 'actions' AND key IN", answered)}
         return referenced, in_graph, actions
@@ -301,11 +299,14 @@ class FindingsStore:
                     "theme_mentions": count("item", "theme_mentions"), "organisations": named}
         items = lambda kind: sum(n for (n,) in self._each(  # noqa: E731
             "SELECT COUNT(*) FROM item WHERE kind = ? AND doc IN", touched.docs, (kind,)))
-        named = {k for org in touched.organisations for (k,) in sqlite_layers.select(
-            self.db, "evidence", "key", "kind = 'organisations' AND key = ?", (org,), "LIMIT 1")}
         return {"reviews": len(self._where("reviews", "key", touched.reviews)), "actions": items("actions"),
                 "review_themes": len(self._where("review_themes", "key", {"\t".join(k) for k in touched.review_themes})),
-                "theme_mentions": items("theme_mentions"), "organisations": len(named)}
+                "theme_mentions": items("theme_mentions"), "organisations": len(self._named(touched.organisations))}
+
+    def _named(self, orgs: Iterable[str]) -> set[str]:
+        """The organisations some passage names (each found from the index, not by reading its every passage)."""
+        return {k for org in orgs for (k,) in sqlite_layers.select(
+            self.db, "evidence", "key", "kind = 'organisations' AND key = ?", (org,), "LIMIT 1")}
 
     def review_theme_sets(self, reviews: Iterable[str]) -> dict[str, set[str]]:
         """The themes each review raises."""

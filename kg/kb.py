@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,12 +34,12 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from kg import sqlite_layers
 from kg.documents import Chunk, Document, Section
 from kg.errors import BuildError, KgError, KnowledgeBaseDamaged, KnowledgeBaseLocked, KnowledgeBaseNotFound
 from kg.extract.findings import Findings
 from kg.extract.merge import join_findings, without_documents
 from kg.extract.tallies import Summaries, summarise
-from kg import sqlite_layers
 from kg.findings_store import FINDINGS_STORE, FindingsStore, read_findings_store
 
 CURRENT = "CURRENT"
@@ -389,8 +389,9 @@ def _read_jsonl(path: Path) -> Findings:
         return Findings.read_jsonl(handle)
 
 
-def copy_findings(parent: Path, version: Path) -> FindingsStore:
-    """The parent's findings copied into `version`, opened for a change (the parent's file is never written)."""
+def findings_for_change(parent: Path, version: Path) -> FindingsStore:
+    """The parent's findings shared into `version` and opened for a change, which goes to the version's delta (the
+    parent's file is never written)."""
     sqlite_layers.begin(parent / FINDINGS_STORE, version / FINDINGS_STORE)
     return FindingsStore(version / FINDINGS_STORE, writable=True)
 
@@ -626,7 +627,7 @@ class _CorpusDb:
         with reading(self.path):
             return self._db.execute(sql, tuple(args)).fetchone()
 
-    def count(self, table: str, where: str = "1", args: Iterable = (), by: str | None = None):
+    def count(self, table: str, where: str = "1", args: Iterable = (), by: str | None = None) -> int | Counter:
         with reading(self.path):
             return sqlite_layers.count(self._db, table, where, tuple(args), by)
 

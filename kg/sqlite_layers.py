@@ -125,19 +125,6 @@ def highest(db: sqlite3.Connection, table: str, column: str) -> int | None:
     return max((v for v in found if v is not None), default=None)
 
 
-def delta_rows(path: Path) -> int:
-    """Rows the delta holds (inserted, updated and gone): what a fold would write back."""
-    if not is_layered(path):
-        return 0
-    db = sqlite3.connect(f"file:{delta_path(path)}?mode=ro", uri=True)
-    try:
-        tables = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
-                                           "AND (name LIKE 'delta_%' OR name LIKE 'gone_%')")]
-        return sum(db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables)
-    finally:
-        db.close()
-
-
 def fold(path: Path) -> None:
     """Write base and delta back into one file at `path` (a copy: the shared base is never written)."""
     delta = delta_path(path)

@@ -88,7 +88,9 @@ def test_a_change_over_a_shared_file_reads_as_the_same_change_to_a_copy(parent, 
     layered.close()
     # The parent's file is the version's base, shared and never written; the change is in the delta alone.
     assert digest(parent) == before and version.stat().st_ino == parent.stat().st_ino
-    assert sqlite_layers.delta_rows(version) > 0
+    with sqlite3.connect(sqlite_layers.delta_path(version)) as delta:
+        assert delta.execute("SELECT COUNT(*) FROM delta_chunks").fetchone()[0] == 2
+        assert delta.execute("SELECT COUNT(*) FROM gone_chunks").fetchone()[0] == 1
 
 
 def test_a_row_inserted_without_its_key_goes_after_every_key_ever_used(parent, tmp_path):
