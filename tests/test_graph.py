@@ -65,6 +65,21 @@ def test_the_graph_exports_as_turtle_and_n_quads_from_every_store(store_kb):
     assert "@prefix kg:" in export(kb, "ttl", settings)
 
 
+def test_a_graph_loaded_in_pieces_holds_every_triple_once(kb, tmp_path, monkeypatch):
+    """Builds load N-Triples in runs of lines (to bound memory); no triple may be lost or split at a seam."""
+    from kg.graph import oxigraph_backend
+
+    stored = OxigraphBackend(kb.path)
+    ntriples = tmp_path / "graph.nt"
+    ntriples.write_bytes(stored.dump_ntriples())
+    expected = stored.triple_count()
+    monkeypatch.setattr(oxigraph_backend, "BULK_LOAD_LINES", expected // 7 + 1)  # seams through literals and IRIs
+    assert oxigraph_backend.write_store(tmp_path, ntriples) == expected
+    reloaded = OxigraphBackend(tmp_path)
+    assert set(Graph().parse(data=reloaded.dump_ntriples(), format="nt")) == \
+        set(Graph().parse(ntriples, format="nt"))
+
+
 def test_statements_point_to_passages(kb):
     # Information sharing as a theme of Child L: the statement, its annotation, the quote and offsets.
     outcome = sparql("""

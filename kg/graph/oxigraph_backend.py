@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,6 +14,10 @@ from kg.namespaces import BASE
 STORE_DIR = "graph"
 # The IRI by which the protocol's default-graph-uri / named-graph-uri name the knowledge base's own graph.
 GRAPH_IRI = BASE + "graph"
+# N-Triples lines per bulk load: Oxigraph's loader holds a whole batch in memory (1.8 GB at 7.5M triples in
+# one call, 0.4 GB in pieces of this size), which set the build's peak at 1M chunks; pieces cost ~35% of the
+# load's time (benchmarks/RESULTS.md, "Peak memory of a build").
+BULK_LOAD_LINES = 300_000
 
 
 def to_rdflib(term):
@@ -37,7 +42,11 @@ def write_store(version: Path, ntriples: bytes | Path) -> int:
     """Create the version's Oxigraph store from N-Triples (bytes or a file); returns the triple count."""
     store = ox.Store(str(version / STORE_DIR))
     if isinstance(ntriples, Path):
-        store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+        # N-Triples is one triple a line, so any run of lines is a document (the graph has no blank nodes,
+        # whose labels would be scoped to one load).
+        with ntriples.open("rb") as lines:
+            while piece := b"".join(islice(lines, BULK_LOAD_LINES)):
+                store.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
     else:
         store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
     store.optimize()
