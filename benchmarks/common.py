@@ -42,6 +42,18 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def vm_hwm_mb(pid: int | str = "self") -> int | None:
+    """Peak resident memory of a process in MB, from /proc (unlike ru_maxrss, not carried over from the
+    parent by fork and exec)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        return None
+    return None
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from common import GOLD, ROOT, folder_size, machine, markdown_table, peak_rss_mb, percentile, timer, write_section
+from common import (GOLD, ROOT, folder_size, machine, markdown_table, peak_rss_mb, percentile, timer, vm_hwm_mb,
+                    write_section)
 
 STAGES = ("corpus", "build", "dense", "bm25", "search", "graph", "serve", "startup", "change")
 SEED = 7
@@ -788,7 +789,7 @@ def stage_serve(work: Path, size: int) -> dict:
         out["ui_page_s"] = round(time.perf_counter() - t, 2)
         out["ui_page_kb"] = round(len(page) / 1e3, 1)
         out["ui_page_has_tables"] = b"Information sharing" in page  # the theme table came with the page
-        out["server_peak_rss_mb"] = _vm_hwm(process.pid)
+        out["server_peak_rss_mb"] = vm_hwm_mb(process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -877,16 +878,6 @@ def _wait_for(url: str, start: float, process: subprocess.Popen, limit: float = 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(url)
-
-
-def _vm_hwm(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024)
-    except OSError:
-        return None
-    return None
 
 
 # ---- orchestration ------------------------------------------------------------------------------

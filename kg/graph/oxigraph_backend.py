@@ -14,9 +14,9 @@ from kg.namespaces import BASE
 STORE_DIR = "graph"
 # The IRI by which the protocol's default-graph-uri / named-graph-uri name the knowledge base's own graph.
 GRAPH_IRI = BASE + "graph"
-# N-Triples lines per bulk load: Oxigraph's loader holds a whole batch in memory (1.8 GB at 7.5M triples in
-# one call, 0.4 GB in pieces of this size), which set the build's peak at 1M chunks; pieces cost ~35% of the
-# load's time (benchmarks/RESULTS.md, "Peak memory of a build").
+# N-Triples lines per bulk load: Oxigraph's loader holds a whole batch in memory (3.5 GB more at 7.5M triples
+# in one call, 0.35 GB in runs of this size), which set the build's peak at 1M chunks; runs cost a quarter
+# to a third more load time (benchmarks/graph_load.py).
 BULK_LOAD_LINES = 300_000
 
 
