@@ -73,7 +73,7 @@ def test_a_graph_loaded_in_pieces_holds_every_triple_once(kb, tmp_path, monkeypa
     ntriples = tmp_path / "graph.nt"
     ntriples.write_bytes(stored.dump_ntriples())
     expected = stored.triple_count()
-    monkeypatch.setattr(oxigraph_backend, "BULK_LOAD_LINES", expected // 7 + 1)  # seams through literals and IRIs
+    monkeypatch.setattr(oxigraph_backend, "BULK_LOAD_LINES", expected // 7 + 1)  # seven runs, six seams
     assert oxigraph_backend.write_store(tmp_path, ntriples) == expected
     reloaded = OxigraphBackend(tmp_path)
     assert set(Graph().parse(data=reloaded.dump_ntriples(), format="nt")) == \
