@@ -661,8 +661,8 @@ def render_kept(work: Path, sizes: list[int]) -> str:
     lines, row = _size_table(
         ["## National views from kept summaries and tallies (benchmarks/scale.py, stages graph, startup, serve)",
          "", f"Machine: {machine()}. The same knowledge bases as the change table. Example SPARQL queries read the "
-         "tallies kept in the graph (kg:mentionCount, kg:ThemeYearTally, kg:ThemePairTally) instead of "
-         "aggregating every statement, and two drop a type pattern Oxigraph evaluated first (06, 04); warm "
+         "tallies kept in the graph (theme, organisation and review counts, kg:ThemeYearTally, "
+         "kg:ThemePairTally) instead of aggregating every statement, and 07 and 12 ask about one review; warm "
          "times are the median of three runs on Oxigraph. The UI's page shows its tables from the summaries the "
          "version keeps; the graph view follows once every finding is read. \"Tables visible\" is timed by "
          "Debian's chromium opening the page as soon as `/api/health` answers (browser start-up included).", ""],

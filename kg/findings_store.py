@@ -25,7 +25,7 @@ from kg import sqlite_layers
 from kg.extract.findings import _FROM_DICT, ActionFinding, Evidence, Findings, Theme, collection_paused
 from kg.extract.merge import Touched, _fill_organisation, _fill_review
 from kg.extract.tallies import (Summaries, ThemeReviewMatrix, ThemesByYear, ThemeSummary, is_action_taken,
-                                review_column_order)
+                                passage_key, review_column_order)
 
 FINDINGS_STORE = "findings.sqlite"
 
@@ -69,10 +69,6 @@ def _key(kind: str, item) -> str:
 def _year(date: str | None) -> str:
     """The year a theme mention is tallied under (as kg/extract/tallies.py themes_by_year)."""
     return (date or "")[:4] or "undated"
-
-
-def _passage(evidence: Evidence) -> str:
-    return evidence.chunk_id or f"{evidence.doc}@{evidence.start}"
 
 
 def _runs(evidence: list[Evidence]) -> Iterator[tuple[str, int, list[Evidence]]]:
@@ -160,7 +156,7 @@ class FindingsStore:
                     evidence_rows = []
         db.executemany(_INSERT_EVIDENCE, evidence_rows)
         db.executemany("INSERT INTO item(kind, key, doc, year, passage, data) VALUES ('theme_mentions', ?, ?, ?, ?, ?)",
-                       ((m.theme, m.evidence.doc, _year(dates.get(m.evidence.doc)), _passage(m.evidence),
+                       ((m.theme, m.evidence.doc, _year(dates.get(m.evidence.doc)), passage_key(m.evidence),
                          json.dumps(asdict(m), ensure_ascii=False)) for m in findings.theme_mentions))
         for action in findings.actions:
             db.execute("INSERT INTO item(kind, key, doc, data) VALUES ('actions', ?, ?, ?)",
@@ -334,12 +330,13 @@ class FindingsStore:
         """
         one = lambda sql, args: self.db.execute(sql, args).fetchone()[0]  # noqa: E731
         labels = was.theme_labels
+        passages, example = self._recount_years(was.years, cells)
         rows = {t.id: t for t in was.themes}
         for theme in themes:
             row = ThemeSummary(
                 theme, labels.get(theme, theme),
                 one("SELECT COUNT(DISTINCT review) FROM entity WHERE kind = 'review_themes' AND theme = ?", (theme,)),
-                sqlite_layers.count(self.db, "item", "kind = 'theme_mentions' AND key = ?", (theme,)),
+                sum(passages.get(theme, Counter()).values()),  # a passage lies in one document, so in one year
                 one("SELECT COUNT(DISTINCT item) FROM link WHERE role = 'theme-taken' AND target = ?", (theme,)),
                 one("SELECT COUNT(DISTINCT item) FROM link WHERE role = 'theme-recommended' AND target = ?", (theme,)))
             if row.reviews or row.passages or row.actions or row.recommendations:
@@ -372,8 +369,42 @@ class FindingsStore:
         matrix = ThemeReviewMatrix(themes=[(t, labels.get(t, t)) for t in theme_ids], reviews=ordered,
                                    counts=[[cells_of.get((t, r[0]), 0) for r in ordered] for t in theme_ids])
 
-        passages = {t: Counter(c) for t, c in was.years.passages.items()}
-        example = dict(was.years.example)
+        years = sorted({y for c in passages.values() for y in c}, key=lambda y: (y == "undated", y))
+
+        org_rows = {o[0]: o for o in was.organisations if o[0] not in organisations}
+        for org in organisations:
+            count = self._organisation_count(org)
+            if count:
+                org_rows[org] = (org, *count)
+
+        owner_rows = {o[0]: o for o in was.owners if o[0] not in organisations}
+        for org in organisations:
+            owned, answered = self._owner_count(org)
+            if owned:
+                owner_rows[org] = (org, owned, answered)
+
+        review_counts = {r[0]: r for r in was.review_counts if r[0] not in reviews}
+        for review in reviews:
+            documents = one("SELECT COUNT(DISTINCT doc) FROM evidence WHERE kind = 'reviews' AND key = ?", (review,))
+            if documents and found.get(review) is not None:
+                review_counts[review] = (review, documents, one(
+                    "SELECT COUNT(DISTINCT theme) FROM entity WHERE kind = 'review_themes' AND review = ?", (review,)))
+
+        pairs = Counter({(a, b): n for a, b, n in was.theme_pairs})
+        after = self.review_theme_sets(reviews)
+        for review in reviews:
+            pairs.subtract(_pairs(pairs_before.get(review, set())))
+            pairs.update(_pairs(after.get(review, set())))
+        return Summaries(themes=theme_rows, matrix=matrix, years=ThemesByYear(years, passages, example),
+                         theme_labels=labels, reviews=review_rows, organisations=sorted(org_rows.values()),
+                         theme_pairs=sorted((a, b, n) for (a, b), n in pairs.items() if n > 0),
+                         owners=sorted(owner_rows.values()), review_counts=sorted(review_counts.values()))
+
+    def _recount_years(self, was: ThemesByYear, cells: set[tuple[str, str]]
+                       ) -> tuple[dict[str, Counter], dict[tuple[str, str], Evidence]]:
+        """`was`'s passages by theme and year and their examples, with the (theme, year) `cells` recounted."""
+        passages = {t: Counter(c) for t, c in was.passages.items()}
+        example = dict(was.example)
         for theme, year in cells:
             n = len(set(sqlite_layers.select(self.db, "item", "DISTINCT passage",
                                              "kind = 'theme_mentions' AND key = ? AND year = ?", (theme, year))))
@@ -385,23 +416,7 @@ class FindingsStore:
             else:
                 passages.get(theme, Counter()).pop(year, None)
                 example.pop((theme, year), None)
-        passages = {t: c for t, c in passages.items() if c}
-        years = sorted({y for c in passages.values() for y in c}, key=lambda y: (y == "undated", y))
-
-        org_rows = {o[0]: o for o in was.organisations if o[0] not in organisations}
-        for org in organisations:
-            count = self._organisation_count(org)
-            if count:
-                org_rows[org] = (org, *count)
-
-        pairs = Counter({(a, b): n for a, b, n in was.theme_pairs})
-        after = self.review_theme_sets(reviews)
-        for review in reviews:
-            pairs.subtract(_pairs(pairs_before.get(review, set())))
-            pairs.update(_pairs(after.get(review, set())))
-        return Summaries(themes=theme_rows, matrix=matrix, years=ThemesByYear(years, passages, example),
-                         theme_labels=labels, reviews=review_rows, organisations=sorted(org_rows.values()),
-                         theme_pairs=sorted((a, b, n) for (a, b), n in pairs.items() if n > 0))
+        return {t: c for t, c in passages.items() if c}, example
 
     def _first(self, table: str, columns: str, where: str, args: tuple) -> tuple | None:
         """`columns` of the first row (lowest seq) of `table` matching `where`, found from the indexes alone."""
@@ -425,6 +440,20 @@ class FindingsStore:
             return spans, docs
         owned = self.db.execute("SELECT 1 FROM link WHERE role = 'owner' AND target = ? LIMIT 1", (org,)).fetchone()
         return (1, 1) if owned else None
+
+    def _owner_count(self, org: str) -> tuple[int, int]:
+        """(actions taken the organisation owns, reviews they respond to), as owner_counts."""
+        if self.db.execute("SELECT 1 FROM entity WHERE kind = 'organisations' AND key = ?", (org,)).fetchone() is None:
+            return 0, 0
+        seqs = [seq for (seq,) in sqlite_layers.select(self.db, "link", "item", "role = 'owner' AND target = ?",
+                                                        (org,))]
+        actions, reviews = set(), set()
+        for (data,) in self._each("SELECT data FROM item WHERE kind = 'actions' AND seq IN", seqs):
+            action = _FROM_DICT["actions"](json.loads(data))
+            if is_action_taken(action):
+                actions.add(action.id)
+                reviews.update(action.reviews)
+        return len(actions), len(reviews)
 
 
 def _pairs(themes: set[str]) -> list[tuple[str, str]]:

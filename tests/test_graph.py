@@ -223,6 +223,17 @@ ORGANISATIONS_COUNTED = """SELECT ?organisation ?label ?inGazetteer ?mentions ?d
       ?organisation kg:inGazetteer ?inGazetteer . ?annotation oa:hasBody ?organisation ; oa:hasTarget ?t .
       ?t oa:hasSource ?doc . } GROUP BY ?organisation }
   ?organisation kg:inGazetteer ?inGazetteer ; skos:prefLabel ?label . }"""
+THEMES_COUNTED = """SELECT ?theme ?label (COUNT(DISTINCT ?review) AS ?reviews) WHERE {
+  ?review a kg:CaseReview ; kg:raisedTheme ?theme . ?theme skos:prefLabel ?label . } GROUP BY ?theme ?label"""
+PARTNERS_COUNTED = """SELECT ?organisation ?label (COUNT(DISTINCT ?action) AS ?actions)
+  (COUNT(DISTINCT ?review) AS ?reviews) WHERE { ?action prov:wasAssociatedWith ?organisation .
+  OPTIONAL { ?action kg:respondsTo ?review } ?organisation skos:prefLabel ?label . } GROUP BY ?organisation ?label"""
+REVIEWS_COUNTED = """SELECT ?review ?label ?type ?status ?year (COUNT(DISTINCT ?doc) AS ?documents)
+  (COUNT(DISTINCT ?theme) AS ?themes) WHERE { ?review a kg:CaseReview ; skos:prefLabel ?label .
+  OPTIONAL { ?review kg:reviewType/skos:prefLabel ?type } OPTIONAL { ?review kg:status ?status }
+  OPTIONAL { ?review kg:year ?year } OPTIONAL { ?review kg:mentionedIn ?doc }
+  OPTIONAL { ?review kg:raisedTheme ?theme } }
+  GROUP BY ?review ?label ?type ?status ?year"""
 PAIRS_COUNTED = """SELECT ?first ?second (COUNT(DISTINCT ?review) AS ?reviews) WHERE {
   ?review kg:raisedTheme ?a, ?b . FILTER (STR(?a) < STR(?b)) ?a skos:prefLabel ?first . ?b skos:prefLabel ?second . }
   GROUP BY ?first ?second"""
@@ -238,6 +249,19 @@ def test_the_kept_tallies_give_the_counts_the_statements_give(kb_settings):
     assert organisations and organisations == rows(ORGANISATIONS_COUNTED)
     pairs = rows(by_name["10-theme-co-occurrence"])
     assert pairs and pairs == rows(PAIRS_COUNTED)
+    themes = rows(by_name["01-themes-by-reviews"])
+    assert themes and sorted(row[:3] for row in themes) == rows(THEMES_COUNTED)
+    partners = rows(by_name["04-partners-by-actions"])
+    assert partners and partners == rows(PARTNERS_COUNTED)
+    reviews = rows(by_name["09-reviews"])
+    assert reviews and reviews == rows(REVIEWS_COUNTED)
+    # A theme's kept actions and passages are the statements' too.
+    counted = {str(t): (int(a), int(p)) for t, a, p in sparql(
+        "SELECT ?t (COUNT(DISTINCT ?a) AS ?actions) (COUNT(DISTINCT ?c) AS ?passages) WHERE { "
+        "{ ?a a kg:Action ; kg:addressesTheme ?t } UNION { ?c kg:mentionsTheme ?t } } GROUP BY ?t",
+        settings=kb_settings).rows}
+    kept = {row[0]: (int(row[3]), int(row[5])) for row in themes}
+    assert kept and all(counted.get(t, (0, 0)) == n for t, n in kept.items())
     # Each theme-year tally cites a passage that speaks of its theme.
     cited = sparql("SELECT ?tally WHERE { ?tally a kg:ThemeYearTally ; kg:tallyTheme ?t ; kg:examplePassage ?c . "
                    "FILTER NOT EXISTS { ?c kg:mentionsTheme ?t } }", settings=kb_settings).rows

@@ -193,7 +193,6 @@ def test_page_loads_offline_with_every_page(visit):
 
 
 def test_a_question_gets_a_cited_answer_naming_reviews(visit):
-    started = time.monotonic()
     visit.ask(QUESTION)
     answer = visit.page.locator("#kg-answer")
     text = answer.inner_text()
@@ -204,7 +203,6 @@ def test_a_question_gets_a_cited_answer_naming_reviews(visit):
     assert visit.page.locator("#kg-evidence mark.kg-quote").count() >= 1
     assert answer.locator("button.kg-chip-theme", has_text="Information sharing").count() == 1
     assert "Actions in this answer" in text
-    assert time.monotonic() - started < 20
     visit.screenshot("ui-ask.png")
 
 

@@ -43,7 +43,8 @@ def small_findings() -> Findings:
 def test_theme_summary_counts_and_flags_gaps():
     rows = {r.id: r for r in theme_summary(small_findings())}
     info = rows["information-sharing"]
-    assert (info.reviews, info.passages, info.actions, info.gap) == (2, 3, 2, False)
+    # Three mentions in two passages: a passage that speaks of a theme twice counts once.
+    assert (info.reviews, info.passages, info.actions, info.gap) == (2, 2, 2, False)
     assert rows["adultification"].gap and rows["adultification"].reviews == 1
     assert not rows["neglect"].gap  # acted on without a review raising it
     assert not rows["voice-of-the-child"].gap  # spoken of, but no review raised it

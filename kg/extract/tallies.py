@@ -26,9 +26,15 @@ def _is_gap(reviews: int, actions_taken: int) -> bool:
     return reviews > 0 and actions_taken == 0
 
 
+def passage_key(evidence: Evidence) -> str:
+    """The passage a piece of evidence lies in (its chunk), which a theme's passages count once."""
+    return evidence.chunk_id or f"{evidence.doc}@{evidence.start}"
+
+
 @dataclass
 class ThemeSummary:
-    """One learning theme's counts: reviews raising it, passages speaking of it, actions and recommendations."""
+    """One learning theme's counts: reviews raising it, passages speaking of it (each once), actions and
+    recommendations."""
 
     id: str
     label: str
@@ -53,7 +59,7 @@ def theme_summary(findings: Findings) -> list[ThemeSummary]:
     reviews: dict[str, set[str]] = {}
     for link in findings.review_themes:
         reviews.setdefault(link.theme, set()).add(link.review)
-    passages = Counter(m.theme for m in findings.theme_mentions)
+    passages = Counter(theme for theme, _ in {(m.theme, passage_key(m.evidence)) for m in findings.theme_mentions})
     actions = Counter(t for a in findings.actions if is_action_taken(a) for t in set(a.themes))
     recommendations = Counter(t for a in findings.actions if not is_action_taken(a) for t in set(a.themes))
     ids = set(reviews) | set(passages) | set(actions) | set(recommendations)
@@ -141,7 +147,7 @@ def themes_by_year(findings: Findings, dates: dict[str, str | None]) -> ThemesBy
     seen: set[tuple[str, str]] = set()
     for mention in findings.theme_mentions:
         evidence = mention.evidence
-        passage = evidence.chunk_id or f"{evidence.doc}@{evidence.start}"
+        passage = passage_key(evidence)
         if (mention.theme, passage) in seen:  # a passage counts once per theme, as in example query 14
             continue
         seen.add((mention.theme, passage))
@@ -167,6 +173,8 @@ class Summaries:
     reviews: list[tuple[str, str, int | None]]  # every review: (id, label, year), by label
     organisations: list[tuple[str, int, int]] = field(default_factory=list)  # (id, passages, documents) naming it
     theme_pairs: list[tuple[str, str, int]] = field(default_factory=list)  # (theme, theme, reviews raising both)
+    owners: list[tuple[str, int, int]] = field(default_factory=list)  # (organisation, actions taken it owns, reviews)
+    review_counts: list[tuple[str, int, int]] = field(default_factory=list)  # (review, documents naming it, themes)
 
     def to_dict(self) -> dict:
         return {"themes": [asdict(t) for t in self.themes],
@@ -174,7 +182,7 @@ class Summaries:
                 "years": {"years": self.years.years, "passages": {t: dict(c) for t, c in self.years.passages.items()},
                           "example": [[t, y, asdict(e)] for (t, y), e in sorted(self.years.example.items())]},
                 "theme_labels": self.theme_labels, "reviews": self.reviews, "organisations": self.organisations,
-                "theme_pairs": self.theme_pairs}
+                "theme_pairs": self.theme_pairs, "owners": self.owners, "review_counts": self.review_counts}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Summaries":
@@ -187,7 +195,9 @@ class Summaries:
                                {(t, y): Evidence(**e) for t, y, e in years["example"]}),
             theme_labels=data["theme_labels"], reviews=[tuple(r) for r in data["reviews"]],
             organisations=[tuple(o) for o in data.get("organisations", [])],
-            theme_pairs=[tuple(p) for p in data.get("theme_pairs", [])])
+            theme_pairs=[tuple(p) for p in data.get("theme_pairs", [])],
+            owners=[tuple(o) for o in data.get("owners", [])],
+            review_counts=[tuple(r) for r in data.get("review_counts", [])])
 
 
 def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
@@ -195,18 +205,23 @@ def summarise(findings: Findings, dates: dict[str, str | None]) -> Summaries:
     return Summaries(themes=theme_summary(findings), matrix=theme_review_matrix(findings),
                      years=themes_by_year(findings, dates), theme_labels={t.id: t.label for t in findings.themes},
                      reviews=[(r.id, r.label, r.year) for r in sorted(findings.reviews, key=lambda r: r.label.lower())],
-                     organisations=organisation_counts(findings), theme_pairs=theme_pairs(findings))
+                     organisations=organisation_counts(findings), theme_pairs=theme_pairs(findings),
+                     owners=owner_counts(findings), review_counts=review_counts(findings))
 
 
 def tally_difference(old: Summaries, new: Summaries) -> tuple[Summaries, Summaries]:
-    """`old` and `new` cut down to the tallies the graph keeps that differ between them (organisation counts,
-    theme-year cells with their example, theme pairs): what a change replaces in the graph."""
+    """`old` and `new` cut down to the tallies the graph keeps that differ between them (theme and organisation
+    counts, theme-year cells with their example, theme pairs, owners' action counts, reviews' counts): what a
+    change replaces in the graph."""
     def cells(s: Summaries) -> dict:
         return {(t, y): (n, s.years.example.get((t, y))) for t, c in s.years.passages.items() for y, n in c.items()}
 
     orgs = ({o[0]: o for o in old.organisations}, {o[0]: o for o in new.organisations})
     years = (cells(old), cells(new))
     pairs = ({p[:2]: p for p in old.theme_pairs}, {p[:2]: p for p in new.theme_pairs})
+    themes = ({t.id: t for t in old.themes}, {t.id: t for t in new.themes})
+    owners = ({o[0]: o for o in old.owners}, {o[0]: o for o in new.owners})
+    review_rows = ({r[0]: r for r in old.review_counts}, {r[0]: r for r in new.review_counts})
     out = []
     for i in (0, 1):
         def differ(maps):
@@ -218,9 +233,12 @@ def tally_difference(old: Summaries, new: Summaries) -> tuple[Summaries, Summari
             passages.setdefault(t, Counter())[y] = years[i][(t, y)][0]
             if years[i][(t, y)][1] is not None:
                 example[(t, y)] = years[i][(t, y)][1]
-        out.append(Summaries(themes=[], matrix=ThemeReviewMatrix([], [], []), years=ThemesByYear([], passages, example),
+        out.append(Summaries(themes=[themes[i][k] for k in differ(themes)], matrix=ThemeReviewMatrix([], [], []),
+                             years=ThemesByYear([], passages, example),
                              theme_labels={}, reviews=[], organisations=[orgs[i][k] for k in differ(orgs)],
-                             theme_pairs=[pairs[i][k] for k in differ(pairs)]))
+                             theme_pairs=[pairs[i][k] for k in differ(pairs)],
+                             owners=[owners[i][k] for k in differ(owners)],
+                             review_counts=[review_rows[i][k] for k in differ(review_rows)]))
     return out[0], out[1]
 
 
@@ -237,6 +255,30 @@ def organisation_counts(findings: Findings) -> list[tuple[str, int, int]]:
         if spans:
             out.append((org.id, len(spans), len({doc for doc, _, _ in spans})))
     return sorted(out)
+
+
+def owner_counts(findings: Findings) -> list[tuple[str, int, int]]:
+    """(id, actions, reviews) for every organisation that owns an action taken: how many it owns and how many
+    reviews those actions respond to (example query 04 reads them instead of counting every action), by id."""
+    known = {o.id for o in findings.organisations}
+    actions: dict[str, set[str]] = {}
+    reviews: dict[str, set[str]] = {}
+    for action in findings.actions:
+        if is_action_taken(action):
+            for org in set(action.organisations) & known:
+                actions.setdefault(org, set()).add(action.id)
+                reviews.setdefault(org, set()).update(action.reviews)
+    return sorted((org, len(ids), len(reviews[org])) for org, ids in actions.items())
+
+
+def review_counts(findings: Findings) -> list[tuple[str, int, int]]:
+    """(id, documents, themes) for every review the graph holds: how many documents name it and how many themes
+    it raised (example query 09 reads them instead of counting per review), by id."""
+    themes: dict[str, set[str]] = {}
+    for link in findings.review_themes:
+        themes.setdefault(link.review, set()).add(link.theme)
+    return sorted((r.id, len({e.doc for e in r.evidence}), len(themes.get(r.id, ()))) for r in findings.reviews
+                  if r.evidence)
 
 
 def theme_pairs(findings: Findings) -> list[tuple[str, str, int]]:

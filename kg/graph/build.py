@@ -346,11 +346,23 @@ __all__ = ["GraphContext", "build_graph", "chunk_links", "vocabulary_graph", "do
 
 
 def tally_triples(summaries: Summaries) -> Iterable[tuple]:
-    """The corpus-wide counts kept in the graph (kg:mentionCount, kg:ThemeYearTally, kg:ThemePairTally), from a
-    version's summaries: national aggregates become lookups instead of joins over millions of triples."""
+    """The corpus-wide counts kept in the graph (a theme's, an organisation's and a review's counts,
+    kg:ThemeYearTally, kg:ThemePairTally), from a version's summaries: national aggregates become lookups instead of
+    joins over millions of triples."""
+    for theme in summaries.themes:
+        yield THEME[theme.id], KG.reviewCount, Literal(theme.reviews)
+        yield THEME[theme.id], KG.passageCount, Literal(theme.passages)
+        yield THEME[theme.id], KG.actionCount, Literal(theme.actions)
+        yield THEME[theme.id], KG.recommendationCount, Literal(theme.recommendations)
     for org_id, passages, documents in summaries.organisations:
         yield ORG[org_id], KG.mentionCount, Literal(passages)
         yield ORG[org_id], KG.documentCount, Literal(documents)
+    for org_id, actions, reviews in summaries.owners:
+        yield ORG[org_id], KG.actionCount, Literal(actions)
+        yield ORG[org_id], KG.actionReviewCount, Literal(reviews)
+    for review_id, documents, themes in summaries.review_counts:
+        yield REVIEW[review_id], KG.documentCount, Literal(documents)
+        yield REVIEW[review_id], KG.themeCount, Literal(themes)
     for theme_id, counts in summaries.years.passages.items():
         for year, passages in counts.items():
             node = ID[f"tally/theme-year/{theme_id}/{year}"]

@@ -150,6 +150,7 @@ button.stop { background:#b91c1c !important; color:#ffffff !important; border-co
 footer, footer a, footer button, .built-with, .show-api { color:#334155 !important; }
 button[role=tab][aria-selected=true], button[role=tab].selected { color:#1d4ed8 !important; }
 #kg-sparql-query .cm-line span { color:#1e3a8a !important; }  /* the editor theme's token colours are too light */
+#kg-sparql-query .cm-gutterElement { color:#475569 !important; }  /* line numbers: readable, as is the text */
 /* Phones: one column, the question box full width, nothing wider than the screen */
 @media (max-width: 640px) {
   #kg-question-row { flex-wrap:wrap !important; }
