@@ -1,3 +1,3 @@
 """kg: a knowledge graph and semantic search over safeguarding reviews."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
