@@ -343,10 +343,11 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
         return open_asker(settings.kb, settings).ask(q, api_filters(request)).to_dict()
 
     if with_ui:
-        import gradio as gr
-
+        # kg.ui first: it imports Gradio without the stub writer that costs seconds of every start.
         from kg.ui.app import build_ui
         from kg.ui.style import theme
+
+        import gradio as gr
 
         demo = build_ui(settings, sparql=service)
         cleanups.append(demo.downloads.close)
