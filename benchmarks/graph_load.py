@@ -78,8 +78,8 @@ def main() -> int:
     write_section(args.section, f"""## Peak memory of a build: loading the graph (benchmarks/graph_load.py {source})
 
 Machine: {machine()}. Loaded: {args.about}; the reports are synthetic, and the setting was chosen on the 100K
-graph, not on the seed corpus. Oxigraph's bulk loader holds a whole batch in memory; loading the N-Triples in runs of lines bounds that, at the
-cost of load time. Each way runs in its own process.
+graph, not on the seed corpus. Oxigraph's bulk loader holds a whole batch in memory; loading the N-Triples in runs
+of lines bounds that, at the cost of load time. Each way runs in its own process.
 
 {table}
 """)

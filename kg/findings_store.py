@@ -25,7 +25,7 @@ from kg import sqlite_layers
 from kg.extract.findings import _FROM_DICT, ActionFinding, Evidence, Findings, Theme, collection_paused
 from kg.extract.merge import Touched, _fill_organisation, _fill_review
 from kg.extract.tallies import (Summaries, ThemeReviewMatrix, ThemesByYear, ThemeSummary, is_action_taken,
-                                passage_key, review_column_order)
+                                owner_rows, passage_key, review_column_order)
 
 FINDINGS_STORE = "findings.sqlite"
 
@@ -372,16 +372,12 @@ class FindingsStore:
         years = sorted({y for c in passages.values() for y in c}, key=lambda y: (y == "undated", y))
 
         org_rows = {o[0]: o for o in was.organisations if o[0] not in organisations}
+        owners = {o[0]: o for o in was.owners if o[0] not in organisations}
         for org in organisations:
             count = self._organisation_count(org)
             if count:
                 org_rows[org] = (org, *count)
-
-        owner_rows = {o[0]: o for o in was.owners if o[0] not in organisations}
-        for org in organisations:
-            owned, answered = self._owner_count(org)
-            if owned:
-                owner_rows[org] = (org, owned, answered)
+                owners.update((row[0], row) for row in self._owner_rows(org))
 
         review_counts = {r[0]: r for r in was.review_counts if r[0] not in reviews}
         for review in reviews:
@@ -398,7 +394,7 @@ class FindingsStore:
         return Summaries(themes=theme_rows, matrix=matrix, years=ThemesByYear(years, passages, example),
                          theme_labels=labels, reviews=review_rows, organisations=sorted(org_rows.values()),
                          theme_pairs=sorted((a, b, n) for (a, b), n in pairs.items() if n > 0),
-                         owners=sorted(owner_rows.values()), review_counts=sorted(review_counts.values()))
+                         owners=sorted(owners.values()), review_counts=sorted(review_counts.values()))
 
     def _recount_years(self, was: ThemesByYear, cells: set[tuple[str, str]]
                        ) -> tuple[dict[str, Counter], dict[tuple[str, str], Evidence]]:
@@ -441,19 +437,13 @@ class FindingsStore:
         owned = self.db.execute("SELECT 1 FROM link WHERE role = 'owner' AND target = ? LIMIT 1", (org,)).fetchone()
         return (1, 1) if owned else None
 
-    def _owner_count(self, org: str) -> tuple[int, int]:
-        """(actions taken the organisation owns, reviews they respond to), as owner_counts."""
-        if self.db.execute("SELECT 1 FROM entity WHERE kind = 'organisations' AND key = ?", (org,)).fetchone() is None:
-            return 0, 0
+    def _owner_rows(self, org: str) -> list[tuple[str, int, int]]:
+        """The organisation's owner_counts row (none if it owns no action taken), from the actions it owns."""
         seqs = [seq for (seq,) in sqlite_layers.select(self.db, "link", "item", "role = 'owner' AND target = ?",
                                                         (org,))]
-        actions, reviews = set(), set()
-        for (data,) in self._each("SELECT data FROM item WHERE kind = 'actions' AND seq IN", seqs):
-            action = _FROM_DICT["actions"](json.loads(data))
-            if is_action_taken(action):
-                actions.add(action.id)
-                reviews.update(action.reviews)
-        return len(actions), len(reviews)
+        owned = (_FROM_DICT["actions"](json.loads(data))
+                 for (data,) in self._each("SELECT data FROM item WHERE kind = 'actions' AND seq IN", seqs))
+        return owner_rows(owned, {org})
 
 
 def _pairs(themes: set[str]) -> list[tuple[str, str]]:

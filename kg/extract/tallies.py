@@ -11,6 +11,7 @@ recommendation alone does not close it).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from kg.extract.findings import ActionFinding, Evidence, Findings, owners_first_actions
@@ -260,15 +261,19 @@ def organisation_counts(findings: Findings) -> list[tuple[str, int, int]]:
 def owner_counts(findings: Findings) -> list[tuple[str, int, int]]:
     """(id, actions, reviews) for every organisation that owns an action taken: how many it owns and how many
     reviews those actions respond to (example query 04 reads them instead of counting every action), by id."""
-    known = {o.id for o in findings.organisations}
-    actions: dict[str, set[str]] = {}
+    return owner_rows(findings.actions, {o.id for o in findings.organisations})
+
+
+def owner_rows(actions: Iterable[ActionFinding], known: set[str]) -> list[tuple[str, int, int]]:
+    """owner_counts of `actions`, for the organisations in `known` (the ones the graph holds)."""
+    owned: dict[str, set[str]] = {}
     reviews: dict[str, set[str]] = {}
-    for action in findings.actions:
+    for action in actions:
         if is_action_taken(action):
             for org in set(action.organisations) & known:
-                actions.setdefault(org, set()).add(action.id)
+                owned.setdefault(org, set()).add(action.id)
                 reviews.setdefault(org, set()).update(action.reviews)
-    return sorted((org, len(ids), len(reviews[org])) for org, ids in actions.items())
+    return sorted((org, len(ids), len(reviews[org])) for org, ids in owned.items())
 
 
 def review_counts(findings: Findings) -> list[tuple[str, int, int]]:
