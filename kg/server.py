@@ -351,6 +351,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
 
         demo = build_ui(settings, sparql=service)
         cleanups.append(demo.downloads.close)
+        app.state.page_opened = demo.page_opened
         app = gr.mount_gradio_app(app, demo, path="/", theme=theme())
     return app
 
@@ -361,10 +362,17 @@ async def _in_thread(func, *args):
     return await run_in_threadpool(func, *args)
 
 
-def warm_up(settings: Settings) -> threading.Thread:
-    """Load the search model and indexes in the background so the first question is quick."""
+def warm_up(settings: Settings, after: threading.Event | None = None, wait: float = 10.0) -> threading.Thread:
+    """Load the search model and indexes in the background so the first question is quick.
+
+    Args:
+        after: begin when this is set (the UI's first page load) or `wait` seconds have passed, so that a page
+            opened at start-up is drawn first.
+    """
 
     def work() -> None:
+        if after is not None:
+            after.wait(wait)
         try:
             from kg.query.ask import open_asker
 

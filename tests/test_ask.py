@@ -243,6 +243,10 @@ def test_answers_are_complete_readable_and_never_quote_twice(asker):
     answer = asker.ask("What have health partners done in response to the reviews?")
     assert answer.actions and not any(a["text"].endswith("…") for a in answer.actions)  # whole sentences
     assert len(answer.actions) > 5  # every action, not the first five the text names
+    for asked in (answer, asker.ask("Where does information sharing appear and how was it acted on?"),
+                  asker.ask("What did GPs and the police do about neglect and information sharing?")):
+        ids = [a["id"] for a in asked.actions]
+        assert ids and len(ids) == len(set(ids))  # each once, however many themes and partners lead to it
     quotes = [" ".join(q["quote"].split()) for e in answer.evidence for q in e.quotes if e.source == "search"]
     assert len(quotes) == len(set(quotes))
     for review in asker.ask("which reviews raised information sharing?").reviews + \

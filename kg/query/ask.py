@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -562,7 +563,7 @@ class Asker:
             actions = self._ranked_actions(self.actions_for(theme=theme_id), ranks)
             if actions:
                 clauses = [self._action_clause(a, cite) for a in actions[:MAX_ACTIONS]]
-                shown.extend(a for a in actions if a not in shown)  # every one in the answer's list of actions
+                _add_new(shown, actions)  # every one in the answer's list of actions
                 more = (f" ({len(actions) - MAX_ACTIONS} more recorded, all in the list of actions)"
                         if len(actions) > MAX_ACTIONS else "")
                 out.append(f"Actions recorded in response to {label.lower()}{more}: {'; '.join(clauses)}.")
@@ -589,7 +590,7 @@ class Asker:
         actions = self._ranked_actions(self.actions_for(review=review_id), ranks)
         if actions:
             clauses = [self._action_clause(a, cite, with_review=False) for a in actions[:MAX_ACTIONS]]
-            shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
+            _add_new(shown, actions[:MAX_ACTIONS])
             more = f" ({len(actions) - MAX_ACTIONS} more recorded)" if len(actions) > MAX_ACTIONS else ""
             out.append(f"What changed after it{more}: {'; '.join(clauses)}.")
         return out
@@ -600,7 +601,7 @@ class Asker:
         actions = self._ranked_actions(self.actions_for(organisation=org_id), ranks)
         if actions:
             clauses = [self._action_clause(a, cite) for a in actions[:MAX_ACTIONS]]
-            shown.extend(a for a in actions[:MAX_ACTIONS] if a not in shown)
+            _add_new(shown, actions[:MAX_ACTIONS])
             return [f"{org.label} owns {len(actions)} recorded action{'s' if len(actions) != 1 else ''} "
                     f"taken in response to reviews: {'; '.join(clauses)}."]
         best = min(org.mentions, key=lambda e: ranks.get(e.chunk_id or "", 10_000))
@@ -627,7 +628,7 @@ class Asker:
                 continue
             total = len({a.id for _, actions in by_owner for a in actions})
             for org, actions in by_owner:
-                shown.extend(a for a in actions if a not in shown)
+                _add_new(shown, actions)
                 clauses = "; ".join(self._action_clause(a, cite, with_review=True) for a in actions[:3])
                 more = f" (and {len(actions) - 3} more in the list of actions)" if len(actions) > 3 else ""
                 out.append(f"{org.label} owns {len(actions)} of the {total} recorded actions of {category} partners "
@@ -683,6 +684,16 @@ class Asker:
             cut = text.rfind(" ", 0, 380)
             best = (best[0], best[0] + (cut if cut > 0 else 380))
         return best
+
+
+def _add_new(shown: list[ActionFinding], actions: Iterable[ActionFinding]) -> None:
+    """Append to `shown` the actions it does not hold yet, by id (comparing whole findings against a list was
+    quadratic: minutes for a theme with thousands of actions in a national corpus)."""
+    ids = {a.id for a in shown}
+    for action in actions:
+        if action.id not in ids:
+            ids.add(action.id)
+            shown.append(action)
 
 
 _ASKERS: dict[str, Asker] = {}

@@ -59,13 +59,14 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
     """
     handlers = Handlers(settings, sparql)
     handlers.warm_up()
-    first = handlers.first_page()
+    first = handlers.first_page_parts()
     examples = handlers.example_choices()
     first_example = examples[0][1] if examples else None
 
-    def load_page():
-        header, *rest = handlers.load_page()
-        return (STYLE_TAG + header, *rest)
+    def load_page(shown: str):
+        # The Ask page's document filter and the remove drop-down take the document choices too (the last outputs).
+        version, header, *rest = handlers.page_update(shown)
+        return (version, header if isinstance(header, dict) else STYLE_TAG + header, *rest, rest[7], rest[7])
 
     def answer_example(question: str) -> tuple[str, str]:
         # Its own name: Gradio names an example's follow-up event after its function, and "ask" is the button's.
@@ -250,26 +251,30 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
         doc_find.submit(handlers.find_in_document, [doc_choice, doc_find], viewer, api_visibility="private")
 
         # Adding and removing documents, then showing the new version everywhere.
-        page_outputs = [header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity, docs_table,
-                        doc_choice, theme_years, doc_ids, review_choice, graph_view, graph_table, graph_ids,
-                        graph_note, heatmap_png]
+        shown_version = gr.State(handlers.first_version)  # what this page shows; a page load sends only news
+        page_outputs = [shown_version, header, evidence, heatmap, theme_table, theme_csv, theme_choice, entity,
+                        docs_table, doc_choice, theme_years, doc_ids, review_choice, graph_view, graph_table,
+                        graph_ids, graph_note, heatmap_png, documents, remove_choice]
         graph_outputs_on_load = [entity, graph_view, graph_table, graph_ids, graph_note]
+        private = dict(api_visibility="private")
         add_button.click(handlers.add_files, [uploaded, new_title, new_date, new_publisher, token],
-                         [change_status, uploaded],
-                         api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
-            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
-            .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private") \
-            .then(handlers.removable, None, remove_choice, api_visibility="private")
-        remove_button.click(handlers.remove_file, [remove_choice, token], change_status,
-                            api_visibility="private").then(load_page, None, page_outputs, api_visibility="private") \
-            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
-            .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private") \
-            .then(handlers.removable, None, remove_choice, api_visibility="private")
+                         [change_status, uploaded], **private) \
+            .then(load_page, shown_version, page_outputs, **private) \
+            .then(handlers.heatmap_picture, None, heatmap_png, **private) \
+            .then(handlers.load_graph, None, graph_outputs_on_load, **private) \
+            .then(handlers.removable, None, remove_choice, **private)
+        remove_button.click(handlers.remove_file, [remove_choice, token], change_status, **private) \
+            .then(load_page, shown_version, page_outputs, **private) \
+            .then(handlers.heatmap_picture, None, heatmap_png, **private) \
+            .then(handlers.load_graph, None, graph_outputs_on_load, **private) \
+            .then(handlers.removable, None, remove_choice, **private)
 
-        # A page opened after `kg build` / `kg add` shows the new version; the graph follows the tables.
-        demo.load(load_page, None, page_outputs, api_visibility="private") \
-            .then(handlers.heatmap_picture, None, heatmap_png, api_visibility="private") \
-            .then(handlers.load_graph, None, graph_outputs_on_load, api_visibility="private")
+        # A page opened after `kg build` / `kg add` shows the new version (one opened on the version the server
+        # started with already does, and is sent nothing); the graph follows the tables.
+        demo.load(load_page, shown_version, page_outputs, **private) \
+            .then(handlers.heatmap_picture, None, heatmap_png, **private) \
+            .then(handlers.load_graph, None, graph_outputs_on_load, **private)
     demo.downloads = handlers.downloads  # the server removes them when it stops
+    demo.page_opened = handlers.page_opened  # the server's own warm-up waits for it too
     return demo
 

@@ -38,12 +38,25 @@ DOCUMENT_COLUMNS = ["Title", "Date", "Publisher", "Kind", "Words", "Passages", "
 GRAPH_COLUMNS = ["Type", "Name", "Connection"]
 # The graph view while the findings are still being read: view, table, node ids, note.
 GRAPH_PENDING = ("", None, [], '<div class="kg-note">The graph fills in once every finding has been read.</div>')
+# The parts of load_page that grow with the corpus (theme × review grid, document table, document choices,
+# document ids, review choices): a page's load event sends them, never the page itself.
+LONG_PARTS = frozenset({2, 7, 8, 10, 11})
+# Seconds the warm-up (heatmap picture, search model, findings, SPARQL workers) waits for a first page load before
+# it starts anyway: the first page is drawn sooner without it, and a question asked meanwhile loads what it needs.
+WARM_UP_WAIT_S = 10.0
 MAX_CELL_PASSAGES = 8
+WELCOME_MAX_REVIEWS = 24  # review chips on the start page; the Reviews page's drop-down holds every review
 GRID_MAX_REVIEWS = 60  # columns of the themes × reviews grid; the theme CSV and SPARQL hold every review
 OVERVIEW_MAX_NODES = 150  # the Graph page's first picture: themes and reviews, while they stay readable
 # What a click on a link (citation, chip, grid cell, graph node) may change, in the order `open_link` returns them.
 LINK_TARGETS = ("tabs", "theme_choice", "theme_detail", "entity", "graph_view", "graph_table", "graph_ids",
                 "graph_note", "doc_choice", "viewer", "review_choice", "review_page", "cell_detail")
+
+
+def _empty_page() -> tuple:
+    """load_page's parts with nothing to show (new update objects each time: Gradio may change what it is given)."""
+    return ("", "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None, gr.update(choices=[]), "", [],
+            gr.update(choices=[]), "", None, [], "", None)
 
 
 def _failure(exc: Exception) -> str:
@@ -85,6 +98,8 @@ class Handlers:
         self._nonce = itertools.count(1)
         self.downloads = DownloadFolder()
         self.views_ready = threading.Event()
+        self.first_version = ""  # the version the server's first page shows ("" for the placeholder)
+        self.page_opened = threading.Event()  # set when a browser has loaded the page: warming up may begin
 
     def warm_up(self) -> threading.Thread:
         """Start what the first question and the first SPARQL query would otherwise wait for, in the background."""
@@ -96,6 +111,9 @@ class Handlers:
                 log.debug("UI warm-up failed", exc_info=True)
             finally:
                 self.views_ready.set()
+            # The rest is seconds to minutes of work on a large corpus: a manager opening the page at start-up
+            # should not share the processor with it.
+            self.page_opened.wait(WARM_UP_WAIT_S)
             try:
                 self.live.views().heatmap_picture()  # ready before anyone asks to download it
                 open_asker(self.settings.kb, self.settings).theme_vectors()
@@ -128,8 +146,10 @@ class Handlers:
         """The start page's overview: recurring themes, gaps and reviews, as chips to explore."""
         recurring = [(s.id, s.label, s.reviews) for s in views.summaries if s.reviews > 1][:6]
         gaps = [(s.id, s.label) for s in views.summaries if s.gap]
-        reviews = [(r[0], r[1] + (f" ({r[2]})" if r[2] else "")) for r in views.matrix.reviews]
-        return render.welcome_html(recurring, gaps, reviews)
+        # The newest reviews: every one of a national corpus's thousands would make the start page megabytes.
+        newest = sorted(views.reviews, key=lambda r: -(r[2] or 0))[:WELCOME_MAX_REVIEWS]
+        reviews = [(i, label + (f" ({year})" if year else "")) for i, label, year in newest]
+        return render.welcome_html(recurring, gaps, reviews, more_reviews=len(views.reviews) - len(reviews))
 
     def theme_table(self, views: Views):
         """The theme table, gap rows tinted (a pandas Styler; Gradio shows its colours)."""
@@ -178,11 +198,14 @@ class Handlers:
         should answer HTTP and SPARQL meanwhile rather than wait for the UI's pictures.
         """
         if self.views_ready.wait(wait):
+            try:
+                self.first_version = self.live.views().version
+            except Exception:  # noqa: BLE001 - load_page shows the error
+                self.first_version = ""
             return self.load_page()
         notice = ('<div class="kg-header"><h1>kg</h1><span class="kg-sub">Opening the knowledge base: '
                   "this page fills in when it is ready.</span></div>")
-        return (notice, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
+        return (notice, *_empty_page()[1:])
 
     def load_page(self):
         """Everything a fresh page shows, from the live version.
@@ -195,8 +218,7 @@ class Handlers:
             views = self.live.views()
         except Exception as exc:  # noqa: BLE001
             message = render.message_html(_failure(exc), error=True)
-            return (message, "", "", None, None, gr.update(choices=[]), gr.update(choices=[]), None,
-                    gr.update(choices=[]), "", [], gr.update(choices=[]), "", None, [], "", None)
+            return (message, *_empty_page()[1:])
         # The graph view needs every finding; until they are read (a large knowledge base takes a while) the page
         # shows the rest and `load_graph` fills the graph in.
         graph = self._graph_parts(views) if views.findings_loaded else (gr.update(), *GRAPH_PENDING)
@@ -206,6 +228,34 @@ class Handlers:
                 gr.update(choices=views.document_choices()), views.once("years grid", lambda: self.years_grid(views)),
                 [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
                 *graph[1:], str(views.heatmap_picture()) if views.heatmap_drawn else None)
+
+    def page_update(self, shown: str):
+        """What an opened page needs from `load_page`.
+
+        The server's first page carries the summaries (header, overview, theme table, themes by year) and leaves
+        the long lists out (documents, reviews, the grid of the reviews raising most themes: megabytes at national
+        scale, seconds of a browser's first drawing), so the lists always come here and the summaries only when
+        the page shows an older version than the live one.
+
+        Args:
+            shown: the version the page shows ("" for none yet).
+
+        Returns: the version the page shows now, then `load_page`'s parts (skipped where the page has them).
+        """
+        self.page_opened.set()
+        parts = self.load_page()
+        try:
+            version = self.live.views().version
+        except Exception:  # noqa: BLE001 - load_page shows the error
+            version = ""
+        if shown and version == shown:
+            parts = tuple(part if i in LONG_PARTS else gr.skip() for i, part in enumerate(parts))
+        return (version, *parts)
+
+    def first_page_parts(self, wait: float = 2.0) -> tuple:
+        """`first_page` without the long lists (`LONG_PARTS`: the page's load sends them)."""
+        return tuple(empty if i in LONG_PARTS else part
+                     for i, (part, empty) in enumerate(zip(self.first_page(wait), _empty_page())))
 
     def heatmap_picture(self) -> str | None:
         """The heatmap PNG for the download button (after `load_page`: drawing it takes seconds)."""
@@ -388,10 +438,13 @@ class Handlers:
         views = self.live.views()
         radius = 2 if str(radius) == "2" else 1  # the page offers 1 or 2 steps; API callers get the same
         if not node or node not in views.network:
-            return (*self.graph_overview(views),
-                    render.message_html("The themes and the reviews that raised them. Choose a theme, review, "
-                                        "organisation or action (or click a node or a row) to see what it is "
-                                        "connected to."))
+            overview = self.graph_overview(views)
+            shown = ("The themes and the reviews that raised them." if overview[2] else
+                     f"The {len(views.reviews):,} reviews and their themes are too many to draw at once.")
+            choose = ("Choose a theme, review, organisation or action" if views.actions_listed else
+                      "Choose a theme, review or organisation (its actions are a step away)")
+            return (*overview, render.message_html(f"{shown} {choose} (or click a node or a row) to see what it "
+                                                   "is connected to."))
         sub = views.neighbourhood(node, radius)
         rows, ids = [], []
         for other in sorted(sub.nodes, key=lambda n: (n != node, sub.nodes[n].get("kind", ""),

@@ -29,6 +29,9 @@ KIND_TITLES = {"theme": "Theme", "review": "Review", "organisation": "Organisati
 # Columns the heatmap draws at most: past this a picture is unreadable, and with the national picture's
 # thousands of reviews it would be gigapixels (minutes and GBs to draw) before the server could answer.
 HEATMAP_MAX_REVIEWS = 30
+# Actions the Graph page's entity drop-down lists at most: a national corpus has over 100,000 (20 MB on every page
+# load, and a list no one scrolls); past this they are reached through the review, theme or owner they belong to.
+ENTITY_MAX_ACTIONS = 2000
 
 
 @dataclass
@@ -101,10 +104,18 @@ class Views:
         """(label, id) of every theme that comes up, most-raised first, for a drop-down."""
         return [(s.label, s.id) for s in self.summaries]
 
+    @property
+    def actions_listed(self) -> bool:
+        """Whether the entity drop-down lists the actions (a national corpus has too many to send to a page)."""
+        return self.once("actions listed", lambda: sum(
+            1 for _, d in self.network.nodes(data=True) if d.get("kind") == "action") <= ENTITY_MAX_ACTIONS)
+
     def entity_choices(self) -> list[tuple[str, str]]:
-        """(“Kind · label”, node) for every entity of the network, by kind then label, for a drop-down."""
+        """(“Kind · label”, node) for every entity of the network, by kind then label, for a drop-down (actions
+        only while `actions_listed`: past that they are reached through their review, theme or owner)."""
         order = list(KIND_TITLES)
-        nodes = sorted(self.network.nodes(data=True),
+        listed = self.actions_listed
+        nodes = sorted(((n, d) for n, d in self.network.nodes(data=True) if listed or d.get("kind") != "action"),
                        key=lambda n: (order.index(n[1].get("kind")) if n[1].get("kind") in order else 9,
                                       str(n[1].get("label", n[0])).lower()))
         return [(f"{KIND_TITLES.get(d.get('kind'), 'Entity')} · {_short(str(d.get('label', n)), 90)}", n)

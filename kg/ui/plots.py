@@ -10,9 +10,6 @@ import textwrap
 import threading
 from pathlib import Path
 
-from matplotlib.colors import LinearSegmentedColormap
-from matplotlib.figure import Figure
-
 from kg.query.explore import ThemeReviewMatrix
 
 GAP_COLOUR = "#b91c1c"
@@ -49,6 +46,10 @@ def _draw_heatmap(matrix: ThemeReviewMatrix, gaps: set[str], path: Path) -> None
     rows, cols = len(matrix.themes), len(matrix.reviews)
     fig_w = 4.2 + 1.05 * max(cols, 3)
     fig_h = 1.9 + 0.36 * max(rows, 3)
+    # Imported when first drawn: matplotlib adds most of a second to every server start.
+    from matplotlib.colors import LinearSegmentedColormap
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(fig_w, fig_h), dpi=110)
     ax = fig.subplots()
     if not rows or not cols:

@@ -162,13 +162,15 @@ def cited_text(text: str, passages: Sequence[Passage]) -> str:
     return "".join(out)
 
 
-def chips_html(label: str, kind: str, items: Sequence[tuple[str, str]]) -> str:
-    """A row of clickable chips for entities of one kind: (id, label) pairs."""
+def chips_html(label: str, kind: str, items: Sequence[tuple[str, str]], more: str = "") -> str:
+    """A row of clickable chips for entities of one kind: (id, label) pairs, then `more` (a note on what is not
+    shown)."""
     if not items:
         return ""
     chips = "".join(f'<button class="kg-chip kg-chip-{kind}" data-open="{open_link(kind, id=i)}" '
                     f'title="explore {esc(kind)}: {esc(name)}">{esc(name)}</button>' for i, name in items)
-    return f'<div class="kg-chips"><span class="kg-chips-label">{esc(label)}</span>{chips}</div>'
+    note = f'<span class="kg-muted kg-chips-more">{esc(more)}</span>' if more else ""
+    return f'<div class="kg-chips"><span class="kg-chips-label">{esc(label)}</span>{chips}{note}</div>'
 
 
 def actions_table(actions: Sequence[dict]) -> str:
@@ -244,19 +246,21 @@ def evidence_html(passages: Sequence[Passage], title: str = "Evidence") -> str:
 
 
 def welcome_html(recurring: Sequence[tuple[str, str, int]], gaps: Sequence[tuple[str, str]],
-                 reviews: Sequence[tuple[str, str]]) -> str:
+                 reviews: Sequence[tuple[str, str]], more_reviews: int = 0) -> str:
     """What the start page shows before a question: the knowledge base at a glance, every item clickable.
 
     Args:
         recurring: (id, label, reviews raising it) of the most-raised themes.
         gaps: (id, label) of themes raised by a review with no recorded action.
-        reviews: (id, label) of the case reviews.
+        reviews: (id, label) of the case reviews shown.
+        more_reviews: how many reviews there are beyond those shown (the Reviews page lists every one).
     """
     parts = ['<div class="kg-section-title">The knowledge base at a glance <span class="kg-muted">(click to explore)'
              "</span></div>"]
     parts.append(chips_html("Most-raised themes:", "theme", [(i, f"{label} ({n})") for i, label, n in recurring]))
     parts.append(chips_html("Learning with no recorded action:", "theme", gaps))
-    parts.append(chips_html("Case reviews:", "review", reviews))
+    more = f"and {more_reviews:,} more: choose any on the Reviews page" if more_reviews else ""
+    parts.append(chips_html("Newest case reviews:" if more_reviews else "Case reviews:", "review", reviews, more))
     return f'<div class="kg-welcome">{"".join(parts)}</div>'
 
 

@@ -51,6 +51,7 @@ button.kg-cite:hover, button.kg-cite:focus { background:#1d4ed8 !important; colo
 .kg-chips { display:flex; flex-wrap:wrap; gap:.4rem; align-items:center; margin:.6rem 0; }
 .kg-chips .kg-chips-label { color:#475569; font-size:.85rem; margin-right:.2rem; }
 .kg-welcome .kg-chips-label { flex-basis:100%; font-weight:600; }
+.kg-chips .kg-chips-more { font-size:.85rem; align-self:center; }
 button.kg-chip { border:1px solid currentColor !important; border-radius:999px; padding:.15rem .75rem; font-size:.88rem;
            background:white !important; cursor:pointer; font-weight:600; }
 .kg-chip:hover, .kg-chip:focus { filter:brightness(.85); outline:2px solid currentColor; }
