@@ -530,10 +530,13 @@ def stage_graph(work: Path, size: int) -> dict:
         t = time.perf_counter()
         service.run(example.text, timeout=120)
         via_service = time.perf_counter() - t
+        t = time.perf_counter()
+        service.run(example.text, timeout=120)  # asked again: the answer kept for this version
+        kept = time.perf_counter() - t
         rows = len(outcome.rows) or len(outcome.triples) or int(bool(outcome.boolean))
         queries.append({"name": example.name, "rows": rows, "truncated": outcome.truncated,
                         "oxigraph_cold_ms": round(cold * 1000, 1), "oxigraph_ms": round(statistics.median(warm) * 1000, 1),
-                        "service_ms": round(via_service * 1000, 1)})
+                        "service_ms": round(via_service * 1000, 1), "service_kept_ms": round(kept * 1000, 2)})
         print(queries[-1], flush=True)
     service.close()
     out = {"triples": triples, "open_s": round(open_s, 3), "queries": queries, "rdflib": None}
@@ -671,8 +674,10 @@ def render_kept(work: Path, sizes: list[int]) -> str:
     for name in [q["name"] for q in g[sizes[0]]["queries"]]:
         row(f"SPARQL {name}: rows · warm ms", lambda s, name=name: next(
             f"{q['rows']:,} · {q['oxigraph_ms']:,}" for q in g[s]["queries"] if q["name"] == name))
-    row("SPARQL examples: slowest warm (ms) · through SparqlService (ms)", lambda s: (
-        f"{max(q['oxigraph_ms'] for q in g[s]['queries']):,} · {max(q['service_ms'] for q in g[s]['queries']):,}"))
+    row("SPARQL examples: slowest warm (ms) · through SparqlService (ms) · asked again, kept answer (ms)", lambda s: (
+        f"{max(q['oxigraph_ms'] for q in g[s]['queries']):,} · {max(q['service_ms'] for q in g[s]['queries']):,} · "
+        + (f"{max(q['service_kept_ms'] for q in g[s]['queries']):,}"
+           if all('service_kept_ms' in q for q in g[s]['queries']) else "—")))
     row("UI: views from kept summaries (s) · page with its tables (s) · heatmap picture, after (s)", lambda s: (
         f"{_views_s(u[s])} · {u[s]['steps_s']['page with its tables']} · "
         f"{u[s]['steps_s'].get('heatmap picture (drawn after the page)', 'in views')}"))

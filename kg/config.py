@@ -86,6 +86,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sparql_row_limit", 10_000, "Most rows a SPARQL SELECT returns."),
     Setting("sparql_max_result_mb", 16.0,
             "Largest SPARQL answer, in megabytes of term text; a longer answer is cut and marked (X-KG-Truncated)."),
+    Setting("sparql_cache_mb", 64.0,
+            "Answers the server keeps for the live version, in megabytes, so a query asked again (the UI's example "
+            "queries) answers at once (0: none; never for graph_store=remote)."),
     Setting("sparql_worker_memory_mb", 1536, "Memory one SPARQL query worker may use, in megabytes (0: no cap)."),
     Setting("sparql_max_body_kb", 512, "Largest SPARQL request body accepted, in kilobytes (checked before reading)."),
     Setting("sparql_service_allowlist", "",

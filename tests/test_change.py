@@ -181,3 +181,22 @@ def test_the_ui_shows_its_tables_from_the_kept_summaries_without_reading_the_fin
     assert not views.findings_loaded  # drawing the heatmap picture needs the summaries only
     assert views.review_choices() and views.theme_label("information-sharing") == "Information sharing"
     assert views.network.number_of_nodes() and views.findings_loaded  # the graph view reads them when asked
+
+
+def test_a_kept_sparql_answer_follows_the_live_version(kb4):
+    """The server keeps answers per version: asked again they come from memory, and after an add or a remove
+    they are those of the new version."""
+    from kg.query.sparql import SparqlService
+
+    service = SparqlService(kb4.kb, kb4)
+    query = "SELECT (COUNT(DISTINCT ?doc) AS ?n) WHERE { ?doc a kg:Document }"
+    count = lambda: int(service.run(query).rows[0][0])  # noqa: E731
+    try:
+        before = count()
+        assert count() == before and len(service.cache._entries) == 1  # the second answer was kept
+        add_documents([CORPUS / ADDED], kb4, copy_to_corpus=False)
+        assert count() == before + 1
+        remove_documents([ADDED], kb4)
+        assert count() == before
+    finally:
+        service.close()

@@ -8,8 +8,11 @@ time limit is stopped by ending its worker, so the caller keeps working.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
+import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +74,62 @@ class _Worker:
             self.conn.close()
 
 
+# Functions whose value changes from one evaluation to the next: answers that call them are never kept.
+_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+class AnswerCache:
+    """Answers already given on the live version, the most recently used kept, up to `megabytes` in all.
+
+    A published version's graph never changes (kg/kb.py), so an answer stays right while its version is live;
+    the first answer on a new version empties the cache. The UI's example queries, asked by every manager, then
+    answer at once after the first time however large the corpus.
+    """
+
+    def __init__(self, megabytes: float):
+        self.limit = int(float(megabytes) * 1_000_000)
+        self._entries: OrderedDict[tuple, tuple[object, int]] = OrderedDict()
+        self._size = 0
+        self._version: Path | None = None
+        self._lock = threading.Lock()
+
+    def get(self, version: Path, key: tuple):
+        """The answer kept for `key` on `version` (a copy the caller may change), or None."""
+        with self._lock:
+            if version != self._version or key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            answer = self._entries[key][0]
+        if isinstance(answer, QueryOutcome):
+            return dataclasses.replace(answer, variables=list(answer.variables), rows=list(answer.rows),
+                                       triples=list(answer.triples))
+        return answer
+
+    def put(self, version: Path, key: tuple, answer: QueryOutcome | SerializedAnswer) -> None:
+        size = _answer_size(answer)
+        if size > self.limit // 4:  # one large answer must not push out every other
+            return
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._size, self._version = 0, version
+            if key in self._entries:
+                return
+            self._entries[key] = (answer, size)
+            self._size += size
+            while self._size > self.limit:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+
+
+def _answer_size(answer) -> int:
+    """Bytes an answer holds, roughly (its text and a little per row)."""
+    if isinstance(answer, SerializedAnswer):
+        return len(answer.body) + 100
+    rows = answer.rows or answer.triples
+    return 100 + sum(48 + sum(len(term) for term in row if term is not None) for row in rows)
+
+
 class SparqlService:
     """Runs read-only queries on the live version of a knowledge base through worker processes.
 
@@ -94,6 +153,8 @@ class SparqlService:
         self._quick = threading.BoundedSemaphore(1)
         self._lock = threading.Lock()
         self.allowed_services = frozenset(self.settings.sparql_service_allowlist.split())
+        # Not for an external store, which others may change between two queries.
+        self.cache = AnswerCache(0 if self.settings.graph_store == "remote" else self.settings.sparql_cache_mb)
 
     def _version(self) -> Path:
         version = current_version(self.root)
@@ -135,6 +196,11 @@ class SparqlService:
         message = QueryMessage(query, int(self.settings.sparql_row_limit if row_limit is None else row_limit),
                                int(float(self.settings.sparql_max_result_mb) * 1_000_000), PREFIXES,
                                dataset or None, base_iri, fmt)
+        version = self._version()
+        keep = self.cache.limit > 0 and not service_endpoints(query) and not _VOLATILE.search(query)
+        key = (query.strip(), message.row_limit, message.byte_limit, dataset or None, base_iri, fmt)
+        if keep and (kept := self.cache.get(version, key)) is not None:
+            return kept
         if self._slots.acquire(blocking=False):
             lane, limit = self._slots, timeout
         elif self._quick.acquire(blocking=False):
@@ -144,10 +210,13 @@ class SparqlService:
         else:
             raise ServerBusy("every SPARQL worker is busy with long-running queries; try again in a few seconds")
         try:
-            status, outcome, detail = self._send(message, limit, quick=lane is self._quick and limit < timeout)
+            status, outcome, detail = self._send(message, limit, quick=lane is self._quick and limit < timeout,
+                                                 version=version)
         finally:
             lane.release()
         if status == "ok":
+            if keep:
+                self.cache.put(version, key, outcome)
             return outcome
         if outcome == "syntax":
             first = detail.splitlines()[0]
@@ -163,8 +232,8 @@ class SparqlService:
         return (f"the query needed more memory than a query may use ({self.settings.sparql_worker_memory_mb} MB, "
                 "setting sparql_worker_memory_mb); narrow it with more specific patterns or a LIMIT")
 
-    def _send(self, message: QueryMessage, limit: float, quick: bool) -> tuple:
-        worker = self._take(self._version())
+    def _send(self, message: QueryMessage, limit: float, quick: bool, version: Path) -> tuple:
+        worker = self._take(version)
         try:
             worker.conn.send(message)
             if not worker.conn.poll(limit):

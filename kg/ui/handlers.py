@@ -118,6 +118,8 @@ class Handlers:
                 self.live.views().heatmap_picture()  # ready before anyone asks to download it
                 open_asker(self.settings.kb, self.settings).theme_vectors()
                 self.sparql.run("ASK { ?s ?p ?o }")
+                for example in example_queries():  # kept with the version: a manager's first run answers at once
+                    self.sparql.run(example.text)
             except Exception:  # noqa: BLE001 - warming is best effort; the real request reports any error
                 log.debug("UI warm-up failed", exc_info=True)
 
