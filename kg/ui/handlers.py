@@ -99,7 +99,7 @@ class Handlers:
         self.downloads = DownloadFolder()
         self.views_ready = threading.Event()
         self.first_version = ""  # the version the server's first page shows ("" for the placeholder)
-        self.page_opened = threading.Event()  # set when a browser has loaded the page: warming up may begin
+        self.page_opened = threading.Event()  # set once a browser's page has its lists: warming up may begin
 
     def warm_up(self) -> threading.Thread:
         """Start what the first question and the first SPARQL query would otherwise wait for, in the background."""
@@ -244,7 +244,6 @@ class Handlers:
 
         Returns: the version the page shows now, then `load_page`'s parts (skipped where the page has them).
         """
-        self.page_opened.set()
         parts = self.load_page()
         try:
             version = self.live.views().version
@@ -261,6 +260,7 @@ class Handlers:
 
     def heatmap_picture(self) -> str | None:
         """The heatmap PNG for the download button (after `load_page`: drawing it takes seconds)."""
+        self.page_opened.set()  # the page has its lists: the warm-up may begin
         try:
             return str(self.live.views().heatmap_picture())
         except Exception:  # noqa: BLE001 - the page's load has shown the error already
