@@ -183,3 +183,33 @@ def test_serving_beyond_loopback_without_a_token_refuses_to_start(kb_settings, t
     assert result.returncode == 1
     assert "without an access token" in result.stderr and "--insecure-no-token" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+WORKER_WITHOUT_SERVER = r'''
+import multiprocessing, sys
+from kg.config import load_settings
+from kg.query import sparql_worker
+if __name__ == "__main__":
+    context = multiprocessing.get_context("spawn")
+    server, worker_end = context.Pipe()
+    worker = context.Process(target=sparql_worker.serve, args=(worker_end, sys.argv[1], dict(load_settings().values)))
+    worker.start()
+    worker_end.close()
+    server.close()  # the server stops before the worker has said it is ready
+    worker.join(120)
+    print("exit", worker.exitcode)
+'''
+
+
+def test_a_worker_whose_server_has_stopped_ends_quietly(kb_settings, tmp_path):
+    """Stopping `kg serve` while a worker starts or answers must not fill the terminal with tracebacks."""
+    from pathlib import Path
+
+    from kg.kb import current_version
+
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER_WITHOUT_SERVER, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), str(current_version(Path(kb_settings.kb)))],
+                          capture_output=True, text=True, timeout=180)
+    assert done.stdout.strip() == "exit 0"
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr

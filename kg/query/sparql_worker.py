@@ -47,6 +47,13 @@ def limit_memory(megabytes: int) -> None:
 
 def serve(conn, version: str, settings_values: dict) -> None:
     """Answer QueryMessage messages on `conn` until it closes or sends None."""
+    try:
+        _serve(conn, version, settings_values)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return  # the server stopped, or gave up on this query: nobody is left to answer, and nothing to report
+
+
+def _serve(conn, version: str, settings_values: dict) -> None:
     from kg.config import Settings
     from kg.graph import open_backend
 
