@@ -18,12 +18,12 @@ def outcome(text: str, rows: int = 1) -> QueryOutcome:
 def test_answers_are_kept_per_version_and_the_least_recently_used_go_first():
     cache = AnswerCache(0.004)  # 4,000 bytes
     v1, v2 = Path("versions/1"), Path("versions/2")
-    cache.put(v1, ("a",), outcome("a" * 800))
-    cache.put(v1, ("b",), outcome("b" * 800))
-    assert str(cache.get(v1, ("a",)).rows[0][0]) == "a" * 800  # "a" is now the most recently used
-    cache.put(v1, ("c",), outcome("c" * 800))
-    cache.put(v1, ("d",), outcome("d" * 800))
-    cache.put(v1, ("e",), outcome("e" * 800))
+    cache.put(v1, ("a",), outcome("a" * 600))
+    cache.put(v1, ("b",), outcome("b" * 600))
+    assert str(cache.get(v1, ("a",)).rows[0][0]) == "a" * 600  # "a" is now the most recently used
+    cache.put(v1, ("c",), outcome("c" * 600))
+    cache.put(v1, ("d",), outcome("d" * 600))
+    cache.put(v1, ("e",), outcome("e" * 600))
     assert cache.get(v1, ("b",)) is None and cache.get(v1, ("a",)) is not None
     assert cache.get(v2, ("a",)) is None  # another version's answer is not this one's
     cache.put(v2, ("a",), outcome("new"))

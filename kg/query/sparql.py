@@ -123,11 +123,11 @@ class AnswerCache:
 
 
 def _answer_size(answer) -> int:
-    """Bytes an answer holds, roughly (its text and a little per row)."""
+    """Bytes an answer holds in memory, roughly: its text, and for terms the Python objects around each."""
     if isinstance(answer, SerializedAnswer):
         return len(answer.body) + 100
     rows = answer.rows or answer.triples
-    return 100 + sum(48 + sum(len(term) for term in row if term is not None) for row in rows)
+    return 100 + sum(64 + sum(200 + len(term) for term in row if term is not None) for row in rows)
 
 
 class SparqlService:
