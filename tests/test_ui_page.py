@@ -29,7 +29,7 @@ def skipped(part) -> bool:
 
 def test_the_first_page_carries_the_summaries_and_leaves_the_long_lists_to_its_load(handlers):
     handlers.views_ready.set()  # as the warm-up does once the views are open (here first_page opens them)
-    first = handlers.first_page_parts()
+    first = handlers.first_page()
     version = handlers.first_version
     assert version and f"knowledge base version {version}" in first[0]
     assert "Information sharing" in first[3].data["Theme"].tolist()  # the theme table

@@ -59,7 +59,7 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
     """
     handlers = Handlers(settings, sparql)
     handlers.warm_up()
-    first = handlers.first_page_parts()
+    first = handlers.first_page()
     examples = handlers.example_choices()
     first_example = examples[0][1] if examples else None
 

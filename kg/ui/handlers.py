@@ -193,8 +193,8 @@ class Handlers:
                          lambda t, y: render.open_link("cell", theme=t, year=y))
 
     def first_page(self, wait: float = 2.0):
-        """What the page is built with: the views when they are ready within `wait` seconds, else a
-        placeholder that the page's load event fills in.
+        """What the page is built with: the views when they are ready within `wait` seconds (without the long
+        lists, which the page's load event sends), else a placeholder that the load event fills in.
 
         A large knowledge base takes longer than that to open (findings, heatmap, network); the server
         should answer HTTP and SPARQL meanwhile rather than wait for the UI's pictures.
@@ -204,13 +204,17 @@ class Handlers:
                 self.first_version = self.live.views().version
             except Exception:  # noqa: BLE001 - load_page shows the error
                 self.first_version = ""
-            return self.load_page()
+            return self.load_page(lists=False)
         notice = ('<div class="kg-header"><h1>kg</h1><span class="kg-sub">Opening the knowledge base: '
                   "this page fills in when it is ready.</span></div>")
         return (notice, *_empty_page()[1:])
 
-    def load_page(self):
+    def load_page(self, lists: bool = True):
         """Everything a fresh page shows, from the live version.
+
+        Args:
+            lists: False leaves the lists that grow with the corpus (`LONG_PARTS`) empty, as the server's first
+                page does: the page's load event sends them.
 
         Returns: header, start-page overview (in the evidence panel), heatmap grid, theme table, theme CSV,
         theme choices, entity choices, document table, document choices, themes-by-year grid, document ids
@@ -224,12 +228,20 @@ class Handlers:
         # The graph view needs every finding; until they are read (a large knowledge base takes a while) the page
         # shows the rest and `load_graph` fills the graph in.
         graph = self._graph_parts(views) if views.findings_loaded else (gr.update(), *GRAPH_PENDING)
-        return (self.header(views), self.welcome(views), views.once("theme grid", lambda: self.theme_grid(views)),
-                self.theme_table(views), str(views.theme_csv), gr.update(choices=views.theme_choices()),
-                graph[0], self.document_table(views),
-                gr.update(choices=views.document_choices()), views.once("years grid", lambda: self.years_grid(views)),
-                [d.doc for d in views.documents], gr.update(choices=views.review_choices()),
-                *graph[1:], str(views.heatmap_picture()) if views.heatmap_drawn else None)
+        parts = (self.header(views), self.welcome(views), "", self.theme_table(views), str(views.theme_csv),
+                 gr.update(choices=views.theme_choices()), graph[0], None, gr.update(choices=[]),
+                 views.once("years grid", lambda: self.years_grid(views)), [], gr.update(choices=[]),
+                 *graph[1:], str(views.heatmap_picture()) if views.heatmap_drawn else None)
+        if not lists:
+            return parts
+        long = self._lists(views)
+        return tuple(long.get(i, part) for i, part in enumerate(parts))
+
+    def _lists(self, views: Views) -> dict[int, object]:
+        """The parts of load_page that grow with the corpus, by position (`LONG_PARTS`)."""
+        return {2: views.once("theme grid", lambda: self.theme_grid(views)), 7: self.document_table(views),
+                8: gr.update(choices=views.document_choices()), 10: [d.doc for d in views.documents],
+                11: gr.update(choices=views.review_choices())}
 
     def page_update(self, shown: str):
         """What an opened page needs from `load_page`.
@@ -244,19 +256,14 @@ class Handlers:
 
         Returns: the version the page shows now, then `load_page`'s parts (skipped where the page has them).
         """
-        parts = self.load_page()
         try:
-            version = self.live.views().version
+            views = self.live.views()
         except Exception:  # noqa: BLE001 - load_page shows the error
-            version = ""
-        if shown and version == shown:
-            parts = tuple(part if i in LONG_PARTS else gr.skip() for i, part in enumerate(parts))
-        return (version, *parts)
-
-    def first_page_parts(self, wait: float = 2.0) -> tuple:
-        """`first_page` without the long lists (`LONG_PARTS`: the page's load sends them)."""
-        return tuple(empty if i in LONG_PARTS else part
-                     for i, (part, empty) in enumerate(zip(self.first_page(wait), _empty_page())))
+            return ("", *self.load_page())
+        if shown and views.version == shown:
+            long = self._lists(views)
+            return (shown, *(long.get(i, gr.skip()) for i in range(len(_empty_page()))))
+        return (views.version, *self.load_page())
 
     def heatmap_picture(self) -> str | None:
         """The heatmap PNG for the download button (after `load_page`: drawing it takes seconds)."""
