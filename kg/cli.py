@@ -591,7 +591,7 @@ def serve(
         raise ConfigError(f"refusing to serve on {host} without an access token: anyone who can reach this machine could read "
              "the knowledge base. Set KG_ACCESS_TOKEN (or pass --insecure-no-token if you really mean it).")
     application = create_app(settings)
-    warm_up(settings, after=getattr(application.state, "page_opened", None))
+    warm_up(settings, after=getattr(application.state, "wait_for_page", None))
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     out.print(f"kg is serving {kb}\n  UI:     http://{shown}:{port}/\n  SPARQL: http://{shown}:{port}/sparql",
               highlight=False)

@@ -17,6 +17,7 @@ import contextlib
 import hmac
 import threading
 import urllib.parse
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -351,7 +352,7 @@ def create_app(settings: Settings | None = None, with_ui: bool = True) -> FastAP
 
         demo = build_ui(settings, sparql=service)
         cleanups.append(demo.downloads.close)
-        app.state.page_opened = demo.page_opened
+        app.state.wait_for_page = demo.wait_for_page
         app = gr.mount_gradio_app(app, demo, path="/", theme=theme())
     return app
 
@@ -362,17 +363,17 @@ async def _in_thread(func, *args):
     return await run_in_threadpool(func, *args)
 
 
-def warm_up(settings: Settings, after: threading.Event | None = None, wait: float = 10.0) -> threading.Thread:
+def warm_up(settings: Settings, after: Callable[[], object] | None = None) -> threading.Thread:
     """Load the search model and indexes in the background so the first question is quick.
 
     Args:
-        after: begin when this is set (the UI's first page load) or `wait` seconds have passed, so that a page
-            opened at start-up is drawn first.
+        after: called first, returning when the work may begin (the UI's: once a first page is drawn, or after
+            a few seconds), so that a page opened at start-up does not share the processor with it.
     """
 
     def work() -> None:
         if after is not None:
-            after.wait(wait)
+            after()
         try:
             from kg.query.ask import open_asker
 

@@ -275,6 +275,6 @@ def build_ui(settings: Settings, sparql: SparqlService | None = None) -> gr.Bloc
             .then(handlers.heatmap_picture, None, heatmap_png, **private) \
             .then(handlers.load_graph, None, graph_outputs_on_load, **private)
     demo.downloads = handlers.downloads  # the server removes them when it stops
-    demo.page_opened = handlers.page_opened  # the server's own warm-up waits for it too
+    demo.wait_for_page = handlers.wait_for_page  # the server's own warm-up waits for it too
     return demo
 

@@ -101,6 +101,10 @@ class Handlers:
         self.first_version = ""  # the version the server's first page shows ("" for the placeholder)
         self.page_opened = threading.Event()  # set once a browser's page has its lists: warming up may begin
 
+    def wait_for_page(self) -> None:
+        """Wait until a browser's page has its lists, or `WARM_UP_WAIT_S` seconds (what warming up waits for)."""
+        self.page_opened.wait(WARM_UP_WAIT_S)
+
     def warm_up(self) -> threading.Thread:
         """Start what the first question and the first SPARQL query would otherwise wait for, in the background."""
 
@@ -113,7 +117,7 @@ class Handlers:
                 self.views_ready.set()
             # The rest is seconds to minutes of work on a large corpus: a manager opening the page at start-up
             # should not share the processor with it.
-            self.page_opened.wait(WARM_UP_WAIT_S)
+            self.wait_for_page()
             try:
                 self.live.views().heatmap_picture()  # ready before anyone asks to download it
                 open_asker(self.settings.kb, self.settings).theme_vectors()
