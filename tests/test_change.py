@@ -15,6 +15,7 @@ from kg.config import load_settings
 from kg.index.segments import open_segments
 from kg.extract.tallies import summarise
 from kg.findings_store import FINDINGS_STORE, FindingsStore
+from kg.graph.layers import ENTITY_FILE, is_evidence_line
 from kg.kb import KnowledgeBase, current_version, read_summaries
 from kg.query.search import Searcher
 from kg.update import add_documents, remove_documents
@@ -43,10 +44,15 @@ def state(settings) -> dict:
     """Everything a user can see of a knowledge base: triples, findings, chunks and search results."""
     with KnowledgeBase(settings.kb) as kb:
         store = ox.Store.read_only(str(kb.path / "graph"))
+        triples = {str(q.triple) for q in store}
+        entity_layer = {str(q.triple) for q in ox.parse(path=str(kb.path / ENTITY_FILE), format=ox.RdfFormat.N_TRIPLES)}
+        # The entity layer SPARQL workers answer from is always exactly the store's non-evidence triples.
+        assert entity_layer == {t for t in triples if not is_evidence_line(t)}
         findings = kb.findings()
         searcher = Searcher(kb, settings)
         return {
-            "triples": {str(q.triple) for q in store},
+            "triples": triples,
+            "entity layer": entity_layer,
             "findings": {kind: sorted(json.dumps(asdict(x), sort_keys=True) for x in getattr(findings, kind))
                          for kind in ("reviews", "theme_mentions", "review_themes", "actions", "organisations")},
             "chunks": [(c.chunk_id, c.start, c.end) for c in kb.iter_chunks()],
@@ -72,6 +78,7 @@ def test_an_add_then_a_remove_gives_back_exactly_the_knowledge_base_before(kb4):
     after = state(kb4)
     assert after["counts"] == before["counts"]
     assert after["triples"] == before["triples"]
+    assert after["entity layer"] == before["entity layer"]
     assert after["findings"] == before["findings"]
     assert after["chunks"] == before["chunks"]
     assert after["search"] == before["search"]
@@ -133,7 +140,7 @@ def test_past_the_merge_threshold_the_delta_folds_into_a_new_base(kb4):
         assert not (kb.path / "corpus.delta.sqlite").exists() and not (kb.path / "findings.delta.sqlite").exists()
         assert open_segments(kb.path).size == kb.chunk_count()
     merged = state(merging)
-    for part in ("triples", "findings", "chunks", "summaries"):
+    for part in ("triples", "entity layer", "findings", "chunks", "summaries"):
         assert merged[part] == expected[part], part
     for mine, theirs in zip(merged["search"]["hybrid"], expected["search"]["hybrid"]):
         assert {c for c, _ in mine} == {c for c, _ in theirs}

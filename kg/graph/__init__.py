@@ -16,11 +16,12 @@ __all__ = ["GraphBackend", "QueryOutcome", "ValidationReport", "open_backend", "
 EXPORT_FORMATS = ("ttl", "nq")
 
 
-def open_backend(version: Path, settings: Settings) -> GraphBackend:
-    """The backend the `graph_store` setting names, over one knowledge-base version."""
+def open_backend(version: Path, settings: Settings, *, entity_layer: bool = False) -> GraphBackend:
+    """The backend the `graph_store` setting names, over one knowledge-base version (`entity_layer`: see
+    OxigraphBackend)."""
     kind = settings.graph_store
     if kind == "oxigraph":
-        return OxigraphBackend(version)
+        return OxigraphBackend(version, entity_layer=entity_layer)
     if kind == "memory":
         from kg.graph.memory_backend import MemoryBackend
 

@@ -24,6 +24,7 @@ class QueryOutcome:
     triples: list[tuple[Node, Node, Node]] = field(default_factory=list)
     truncated: bool = False
     truncated_by: str = ""  # "rows" or "bytes": which limit cut the answer
+    answered_from: str = ""  # "entity layer" when the embedded store's entity layer answered (kg/graph/layers.py)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from kg.documents import Chunk, Document
 from kg.extract.findings import Findings
 from kg.graph.build import GraphBuilder, GraphContext, nt_line
+from kg.graph.layers import change_entity_layer
 from kg.graph.oxigraph_backend import STORE_DIR
 
 
@@ -88,7 +89,8 @@ def graph_change(before: tuple[Findings, GraphContext], after: tuple[Findings, G
 
 
 def apply_graph_change(parent: Path, version: Path, change: GraphChange, previous_count: int) -> int:
-    """Copy the parent's store into `version` and apply the change; returns the new triple count."""
+    """Copy the parent's store into `version` and apply the change, to its entity layer too; returns the new
+    triple count."""
     ox.Store.read_only(str(parent / STORE_DIR)).backup(str(version / STORE_DIR))
     store = ox.Store(str(version / STORE_DIR))
     count = previous_count
@@ -104,4 +106,5 @@ def apply_graph_change(parent: Path, version: Path, change: GraphChange, previou
         count += len(quads)
     store.flush()
     del store
+    change_entity_layer(parent, version, change.deleted, change.inserted)
     return count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from itertools import islice
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
 from kg.graph.backend import Dataset, QueryOutcome, ResultBudget
+from kg.graph.layers import ENTITY_FILE, entity_lines, entity_only
 from kg.namespaces import BASE
 
 STORE_DIR = "graph"
@@ -39,16 +41,21 @@ def to_rdflib(term):
 
 
 def write_store(version: Path, ntriples: bytes | Path) -> int:
-    """Create the version's Oxigraph store from N-Triples (bytes or a file); returns the triple count."""
+    """Create the version's Oxigraph store, and its entity layer (kg/graph/layers.py), from N-Triples (bytes or
+    a file); returns the triple count."""
     store = ox.Store(str(version / STORE_DIR))
-    if isinstance(ntriples, Path):
-        # N-Triples is one triple a line, so any run of lines is a document (the graph has no blank nodes,
-        # whose labels would be scoped to one load).
-        with ntriples.open("rb") as lines:
-            while piece := b"".join(islice(lines, BULK_LOAD_LINES)):
-                store.bulk_load(piece, format=ox.RdfFormat.N_TRIPLES)
-    else:
-        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    seen: set[bytes] = set()
+    with (version / ENTITY_FILE).open("wb") as entities:
+        if isinstance(ntriples, Path):
+            # N-Triples is one triple a line, so any run of lines is a document (the graph has no blank nodes,
+            # whose labels would be scoped to one load).
+            with ntriples.open("rb") as lines:
+                while run := list(islice(lines, BULK_LOAD_LINES)):
+                    store.bulk_load(b"".join(run), format=ox.RdfFormat.N_TRIPLES)
+                    entities.writelines(entity_lines(run, seen))
+        else:
+            store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+            entities.writelines(entity_lines(ntriples.splitlines(keepends=True), seen))
     store.optimize()
     count = len(store)
     store.flush()
@@ -59,19 +66,57 @@ def write_store(version: Path, ntriples: bytes | Path) -> int:
 class OxigraphBackend:
     name = "oxigraph"
 
-    def __init__(self, version: Path | None = None, store: ox.Store | None = None):
+    def __init__(self, version: Path | None = None, store: ox.Store | None = None, *, entity_layer: bool = False):
+        """Open a version's store read-only (or wrap `store`).
+
+        Args:
+            entity_layer: also load the version's entity layer into memory, in the background, and answer the
+                queries it can answer there (kg/graph/layers.py). For long-lived query workers: at 1M chunks it
+                takes a few seconds and about half a gigabyte.
+        """
         self.store = store if store is not None else ox.Store.read_only(str(Path(version) / STORE_DIR))
+        self.entities: ox.Store | None = None  # the entity layer in memory, once loaded
+        self.entity_layer_bytes = 0
+        self._loading: threading.Thread | None = None
+        layer = Path(version) / ENTITY_FILE if version is not None else None
+        if entity_layer and layer is not None and layer.exists():
+            self.entity_layer_bytes = layer.stat().st_size
+            self._loading = threading.Thread(target=self._load_entities, args=(layer,), daemon=True,
+                                             name="kg-entity-layer")
+            self._loading.start()
+
+    def _load_entities(self, layer: Path) -> None:
+        entities = ox.Store()
+        try:
+            entities.bulk_load(path=str(layer), format=ox.RdfFormat.N_TRIPLES)
+        except (MemoryError, OSError, SyntaxError, ValueError):
+            return  # queries keep running on the whole store, as they do until the layer is loaded
+        self.entities = entities
+
+    def wait_for_entity_layer(self, timeout: float | None = None) -> bool:
+        """Wait until the entity layer is loaded (or failed to load); True if it answers queries now."""
+        if self._loading is not None:
+            self._loading.join(timeout)
+        return self.entities is not None
 
     def run(self, query: str, row_limit: int, prefixes: dict[str, str], *, byte_limit: int | None = None,
             dataset: Dataset | None = None, base_iri: str | None = None) -> QueryOutcome:
         options = {"prefixes": prefixes, "base_iri": base_iri}
+        store, answered_from = self.store, ""
         if dataset:
             # The knowledge base keeps its triples in the store's default graph; GRAPH_IRI names it, any other
             # IRI names a graph the store does not hold (so it is empty, as the protocol says it should be).
             options["default_graph"] = [_graph(iri) for iri in dataset.default_graphs]
             options["named_graphs"] = [_graph(iri) for iri in dataset.named_graphs if iri != GRAPH_IRI]
-        result = self.store.query(query, **options)
-        budget = ResultBudget(row_limit, byte_limit)
+        elif self.entities is not None and entity_only(query, base_iri, tuple(sorted(prefixes.items()))):
+            store, answered_from = self.entities, "entity layer"
+        outcome = self._run(store, query, options, ResultBudget(row_limit, byte_limit))
+        outcome.answered_from = answered_from
+        return outcome
+
+    @staticmethod
+    def _run(store: ox.Store, query: str, options: dict, budget: ResultBudget) -> QueryOutcome:
+        result = store.query(query, **options)
         if isinstance(result, ox.QueryBoolean):
             return QueryOutcome("ASK", boolean=bool(result))
         # Listings repeat their types, statuses, years and counts row after row, and making an rdflib term costs

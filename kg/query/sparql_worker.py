@@ -59,12 +59,14 @@ def _serve(conn, version: str, settings_values: dict) -> None:
 
     settings = Settings(values=settings_values)
     try:
-        backend = open_backend(Path(version), settings)
+        backend = open_backend(Path(version), settings, entity_layer=True)
         from kg.query.sparql_results import serialize
     except Exception as exc:  # reported to the caller, which raises a readable error
         conn.send(("error", "open", f"{type(exc).__name__}: {exc}"))
         return
-    limit_memory(int(settings.sparql_worker_memory_mb))
+    cap = int(settings.sparql_worker_memory_mb)
+    # The entity layer in memory takes about twice its file's size (kg/graph/layers.py); queries keep their cap.
+    limit_memory(cap + 3 * getattr(backend, "entity_layer_bytes", 0) // 1_000_000 if cap > 0 else 0)
     conn.send(("ready", None, None))
     while True:
         try:

@@ -1,0 +1,146 @@
+"""The graph's two layers: the entity layer (reviews, themes, actions, organisations, documents, their links,
+labels and kept tallies) and the evidence layer (chunks, annotations, their targets and selectors, and the
+statements they support).
+
+A national corpus holds some 90 million evidence triples beside about a million entity triples. Listing every
+review or every action on a theme needs a point lookup per row, and over the whole store each lookup costs
+about 30 µs; over the entity layer held in memory it costs about 1 µs. So each version keeps its entity layer
+as a file of N-Triples beside the store, and a SPARQL worker answers a query there when the query can only
+match entity triples (`entity_only`). The split is by predicate (and, for rdf:type, by class), so a triple
+pattern with a fixed entity predicate matches the same triples in either store: the answer is the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from kg.namespaces import KG, OA
+
+ENTITY_FILE = "graph-entities.nt"
+
+# Per-passage predicates: the Web Annotation model's annotations, targets and selectors, the reified
+# statements an annotation supports, and chunks with what each mentions.
+EVIDENCE_PREDICATES = frozenset(str(p) for p in (
+    OA.hasBody, OA.hasTarget, OA.hasSource, OA.hasSelector, OA.exact, OA.prefix, OA.suffix, OA.start, OA.end,
+    OA.motivatedBy, RDF.subject, RDF.predicate, RDF.object, KG.method, KG.confidence, KG.sectionPath,
+    PROV.wasDerivedFrom, KG.text, KG.startOffset, KG.endOffset, KG.chunkId, DCTERMS.isPartOf,
+    KG.mentionsTheme, KG.mentionsOrganisation, KG.mentionsReview,
+))
+EVIDENCE_CLASSES = frozenset(str(c) for c in (
+    OA.Annotation, OA.SpecificResource, OA.TextQuoteSelector, OA.TextPositionSelector, KG.Statement, KG.Chunk,
+))
+_TYPE = str(RDF.type)
+# Algebra nodes whose answer depends on more than the triples their patterns match.
+_WHOLE_STORE_NODES = {"Graph", "ServiceGraphPattern", "DescribeQuery"}
+
+
+def is_evidence_line(line: str | bytes) -> bool:
+    """Whether an N-Triples line written by kg (an IRI subject, one space between terms) is evidence."""
+    terms = line.split(maxsplit=3) if isinstance(line, str) else [t.decode() for t in line.split(maxsplit=3)[:3]]
+    if len(terms) < 3:
+        return False
+    iri = terms[1][1:-1]
+    if iri == _TYPE:
+        return terms[2][1:-1] in EVIDENCE_CLASSES
+    return iri in EVIDENCE_PREDICATES
+
+
+def entity_lines(lines: Iterable[bytes], seen: set[bytes]) -> Iterator[bytes]:
+    """The entity layer's lines among N-Triples lines, each once (the graph is a set, and the N-Triples kg
+    writes repeat lines); `seen` holds digests of those already given."""
+    for line in lines:
+        if line.strip() and not is_evidence_line(line):
+            line = line if line.endswith(b"\n") else line + b"\n"
+            digest = hashlib.blake2b(line, digest_size=16).digest()
+            if digest not in seen:
+                seen.add(digest)
+                yield line
+
+
+def change_entity_layer(parent: Path, version: Path, deleted: set[str], inserted: set[str]) -> None:
+    """Write the version's entity layer as the parent's with some N-Triples lines deleted and inserted.
+
+    A parent built before the layers existed has no entity layer; then neither has the version (queries run on
+    the whole store, as they did).
+    """
+    source = parent / ENTITY_FILE
+    if not source.exists():
+        return
+    gone = {line for line in deleted if not is_evidence_line(line)}
+    new = {line for line in inserted if not is_evidence_line(line)}
+    with source.open(encoding="utf-8") as old, (version / ENTITY_FILE).open("w", encoding="utf-8") as out:
+        for line in old:
+            kept = line.rstrip("\n")
+            if kept not in gone:
+                out.write(line)
+                new.discard(kept)  # already there
+        out.writelines(line + "\n" for line in sorted(new))
+
+
+@lru_cache(maxsize=512)
+def entity_only(query: str, base_iri: str | None = None, prefixes: tuple[tuple[str, str], ...] = ()) -> bool:
+    """Whether `query` can only match entity-layer triples, so the entity layer alone answers it exactly.
+
+    True when every triple pattern has a fixed predicate outside the evidence layer (rdf:type with a fixed
+    class outside it), property paths are sequences, alternatives, inverses or one-or-more of such predicates,
+    and the query names no graph, dataset or service and is not DESCRIBE. Anything else, including a query
+    rdflib cannot parse, is answered by the whole store.
+
+    Args:
+        query: the SPARQL text.
+        base_iri, prefixes: those the engine is given, as (prefix, namespace) pairs (kg.namespaces.PREFIXES).
+    """
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        algebra = translateQuery(parseQuery(query), base=base_iri, initNs=dict(prefixes)).algebra
+    except Exception:  # the engine reports the query's own errors; here it just takes the whole store
+        return False
+    return _entity_only(algebra)
+
+
+def _entity_only(node) -> bool:
+    if isinstance(node, CompValue):
+        # CompValue.get answers a missing key with the key itself: read it as the dict it is
+        if node.name in _WHOLE_STORE_NODES or dict.get(node, "datasetClause"):
+            return False
+        # BGP in translated algebra; TriplesBlock where rdflib leaves an EXISTS pattern as parsed
+        if node.name in ("BGP", "TriplesBlock") and not all(
+                len(triple) == 3 and _entity_pattern(triple[1], triple[2]) for triple in dict.get(node, "triples", ())):
+            return False
+        # The template of a CONSTRUCT builds triples; it matches none.
+        return all(_entity_only(value) for key, value in node.items() if not key.startswith("_") and key != "template")
+    if isinstance(node, (list, tuple)):
+        return all(_entity_only(value) for value in node)
+    return True
+
+
+def _entity_pattern(predicate, obj) -> bool:
+    if isinstance(predicate, URIRef):
+        if str(predicate) == _TYPE:
+            return isinstance(obj, URIRef) and str(obj) not in EVIDENCE_CLASSES
+        return ":" in predicate and str(predicate) not in EVIDENCE_PREDICATES
+    return _entity_path(predicate)
+
+
+def _entity_path(path) -> bool:
+    if isinstance(path, URIRef):
+        # rdf:type inside a path has an unfixed class at one end
+        return ":" in path and str(path) != _TYPE and str(path) not in EVIDENCE_PREDICATES
+    if isinstance(path, (SequencePath, AlternativePath)):
+        return all(_entity_path(p) for p in path.args)
+    if isinstance(path, InvPath):
+        return _entity_path(path.arg)
+    if isinstance(path, MulPath):
+        # p* and p? also match a zero-length path from every node of the store: the two stores differ there
+        return path.mod == "+" and _entity_path(path.path)
+    return False  # a variable predicate or a negated property set can match evidence
