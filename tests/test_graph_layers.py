@@ -113,7 +113,7 @@ def test_an_analysts_query_gets_the_same_answer_whichever_store_runs_it(layered,
 
 
 def test_the_sparql_service_answers_listings_from_the_entity_layer_once_loaded(kb_settings, layered):
-    service = SparqlService(kb_settings.kb, kb_settings.replace(sparql_cache_mb=0))
+    service = SparqlService(kb_settings.kb, kb_settings.replace(sparql_cache_mb=0, sparql_entity_layer_min_triples=0))
     listing = next(e.text for e in example_queries() if e.name == "09-reviews")
     try:
         deadline = time.monotonic() + 60
@@ -122,5 +122,16 @@ def test_the_sparql_service_answers_listings_from_the_entity_layer_once_loaded(k
         assert outcome.answered_from == "entity layer"
         assert sorted(tuple(map(str, r)) for r in outcome.rows) == sorted(
             tuple(map(str, r)) for r in layered[1].run(listing, 10**6, PREFIXES).rows)
+    finally:
+        service.close()
+
+
+def test_a_small_graph_is_answered_by_the_whole_store_alone(kb_settings):
+    service = SparqlService(kb_settings.kb, kb_settings.replace(sparql_cache_mb=0))  # under the default threshold
+    listing = next(e.text for e in example_queries() if e.name == "09-reviews")
+    try:
+        assert service.run(listing).rows
+        time.sleep(1)
+        assert service.run(listing).answered_from == ""
     finally:
         service.close()

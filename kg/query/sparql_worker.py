@@ -8,6 +8,7 @@ serialised here, so one query cannot take the caller's memory with it.
 
 from __future__ import annotations
 
+import json
 import resource
 import traceback
 from dataclasses import dataclass
@@ -45,6 +46,14 @@ def limit_memory(megabytes: int) -> None:
                                                   else limit))
 
 
+def _triples(version: Path) -> int:
+    """The version's triple count, as its manifest records it (0 if unknown)."""
+    try:
+        return int(json.loads((version / "manifest.json").read_text(encoding="utf-8"))["graph"]["triples"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def serve(conn, version: str, settings_values: dict) -> None:
     """Answer QueryMessage messages on `conn` until it closes or sends None."""
     try:
@@ -59,7 +68,8 @@ def _serve(conn, version: str, settings_values: dict) -> None:
 
     settings = Settings(values=settings_values)
     try:
-        backend = open_backend(Path(version), settings, entity_layer=True)
+        backend = open_backend(Path(version), settings,
+                               entity_layer=_triples(Path(version)) >= int(settings.sparql_entity_layer_min_triples))
         from kg.query.sparql_results import serialize
     except Exception as exc:  # reported to the caller, which raises a readable error
         conn.send(("error", "open", f"{type(exc).__name__}: {exc}"))
