@@ -21,12 +21,12 @@ ROUTED = [
     ("SELECT ?a ?l WHERE { ?a ^kg:respondsTo/skos:prefLabel ?l }", True),
     ("SELECT ?t WHERE { ?t skos:broader+ ?top }", True),
     ("SELECT ?r WHERE { ?r skos:prefLabel ?l FILTER NOT EXISTS { ?r kg:year ?y } }", True),
-    ("SELECT ?d (COUNT(?r) AS ?n) WHERE { ?r kg:mentionedIn ?d } GROUP BY ?d", True),
     ("CONSTRUCT { ?r skos:prefLabel ?l } WHERE { ?r a kg:CaseReview ; skos:prefLabel ?l }", True),
     # any of these can match evidence, or depends on the whole store
     ("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", False),
     ("SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c", False),
     ("SELECT (COUNT(?c) AS ?n) WHERE { ?c a kg:Chunk }", False),
+    ("SELECT ?d (COUNT(?r) AS ?n) WHERE { ?r kg:mentionedIn ?d } GROUP BY ?d", False),
     ("SELECT (COUNT(?x) AS ?n) WHERE { ?x skos:broader* ?y }", False),  # zero-length: every node of the store
     ("SELECT (COUNT(?x) AS ?n) WHERE { ?x rdf:type/rdfs:label ?y }", False),
     ("SELECT (COUNT(?r) AS ?n) WHERE { ?r skos:prefLabel ?l FILTER EXISTS { ?a oa:hasBody ?r } }", False),

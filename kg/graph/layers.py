@@ -1,10 +1,10 @@
 """The graph's two layers: the entity layer (reviews, themes, actions, organisations, documents, their links,
-labels and kept tallies) and the evidence layer (chunks, annotations, their targets and selectors, and the
-statements they support).
+labels and kept tallies) and the evidence layer (chunks, annotations, their targets and selectors, the
+statements they support, and the documents that name each entity).
 
 A national corpus holds some 90 million evidence triples beside about a million entity triples. Listing every
 review or every action on a theme needs a point lookup per row, and over the whole store each lookup costs
-about 30 µs; over the entity layer held in memory it costs about 1 µs. So each version keeps its entity layer
+about 30 µs; over the entity layer held in memory it costs about 4 µs. So each version keeps its entity layer
 as a file of N-Triples beside the store, and a SPARQL worker answers a query there when the query can only
 match entity triples (`entity_only`). The split is by predicate (and, for rdf:type, by class), so a triple
 pattern with a fixed entity predicate matches the same triples in either store: the answer is the same.
@@ -27,12 +27,15 @@ from kg.namespaces import KG, OA
 ENTITY_FILE = "graph-entities.nt"
 
 # Per-passage predicates: the Web Annotation model's annotations, targets and selectors, the reified
-# statements an annotation supports, and chunks with what each mentions.
+# statements an annotation supports, chunks with what each mentions, and the documents that name an entity.
+# (kg:mentionedIn is provenance too, and it is heavy: a review named in 200 documents has 200 of them, and in
+# Oxigraph's memory store they made every lookup of the review's label slower: 03 took 1.5 s with them, 0.3 s
+# without, at 1M chunks.)
 EVIDENCE_PREDICATES = frozenset(str(p) for p in (
     OA.hasBody, OA.hasTarget, OA.hasSource, OA.hasSelector, OA.exact, OA.prefix, OA.suffix, OA.start, OA.end,
     OA.motivatedBy, RDF.subject, RDF.predicate, RDF.object, KG.method, KG.confidence, KG.sectionPath,
     PROV.wasDerivedFrom, KG.text, KG.startOffset, KG.endOffset, KG.chunkId, DCTERMS.isPartOf,
-    KG.mentionsTheme, KG.mentionsOrganisation, KG.mentionsReview,
+    KG.mentionsTheme, KG.mentionsOrganisation, KG.mentionsReview, KG.mentionedIn,
 ))
 EVIDENCE_CLASSES = frozenset(str(c) for c in (
     OA.Annotation, OA.SpecificResource, OA.TextQuoteSelector, OA.TextPositionSelector, KG.Statement, KG.Chunk,
