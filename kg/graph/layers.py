@@ -2,9 +2,9 @@
 labels and kept tallies) and the evidence layer (chunks, annotations, their targets and selectors, the
 statements they support, and the documents that name each entity).
 
-A national corpus holds some 90 million evidence triples beside about a million entity triples. Listing every
-review or every action on a theme needs a point lookup per row, and over the whole store each lookup costs
-about 30 µs; over the entity layer held in memory it costs about 4 µs. So each version keeps its entity layer
+A national corpus (1M chunks) holds some 74 million evidence triples beside about a million entity triples.
+Listing every review or every action on a theme needs lookups per row, and over the whole store each costs
+about 30 µs; over the entity layer held in memory, about 4 µs. So each version keeps its entity layer
 as a file of N-Triples beside the store, and a SPARQL worker answers a query there when the query can only
 match entity triples (`entity_only`). The split is by predicate (and, for rdf:type, by class), so a triple
 pattern with a fixed entity predicate matches the same triples in either store: the answer is the same.
@@ -12,8 +12,8 @@ pattern with a fixed entity predicate matches the same triples in either store: 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 import hashlib
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
