@@ -39,6 +39,7 @@ from kg.extract.tallies import summarise, tally_difference
 from kg.findings_store import FINDINGS_STORE, FindingsStore
 from kg.graph.build import GraphContext, chunk_links, tally_triples
 from kg.graph.delta import apply_graph_change, graph_change
+from kg.graph.layers import fold_entity_layer
 from kg.graph.oxigraph_backend import STORE_DIR
 from kg.index import cache_path, indexed_text
 from kg.index.embed import EmbeddingCache, Embedder, embed_with_cache
@@ -144,10 +145,11 @@ def write_change(kb: KnowledgeBase, removed: set[str], documents: list[Document]
         write_chunk_links(version, [(rows[cid], kind, ident) for cid, kind, ident in chunk_links(now) if cid in rows])
         write_summaries(version, summaries)
         timings["graph"] = time.perf_counter() - t
-        if segments.merged:  # the SQLite deltas fold back when the index segments do
+        if segments.merged:  # the SQLite deltas and the entity layer's fold back when the index segments do
             t = time.perf_counter()
             for name in ("corpus.sqlite", FINDINGS_STORE):
                 sqlite_layers.fold(version / name)
+            fold_entity_layer(version)
             timings["fold"] = time.perf_counter() - t
 
         stats = {"encoded": encoded, "dense_index": segments.dense_kind, "triples": triples, **counts}

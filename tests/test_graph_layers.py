@@ -7,7 +7,7 @@ import time
 import pyoxigraph as ox
 import pytest
 
-from kg.graph.layers import ENTITY_FILE, entity_only, is_evidence_line
+from kg.graph.layers import ENTITY_FILE, entity_only, is_evidence_line, read_entity_layer
 from kg.graph.oxigraph_backend import OxigraphBackend
 from kg.namespaces import PREFIXES
 from kg.query.sparql import SparqlService, example_queries
@@ -84,6 +84,7 @@ def test_the_entity_layer_is_the_stores_entity_triples_and_far_smaller(kb):
     store = ox.Store.read_only(str(kb.path / "graph"))
     triples = {str(q.triple) for q in store}
     layer = {str(q.triple) for q in ox.parse(path=str(kb.path / ENTITY_FILE), format=ox.RdfFormat.N_TRIPLES)}
+    assert read_entity_layer(kb.path) == set((kb.path / ENTITY_FILE).read_text(encoding="utf-8").splitlines())
     assert layer == {t for t in triples if not is_evidence_line(t)}
     # reviews, themes and actions are there; passages are not
     assert any("#CaseReview>" in t for t in layer)

@@ -22,9 +22,12 @@ from rdflib.namespace import DCTERMS, PROV, RDF
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
 from rdflib.plugins.sparql.parserutils import CompValue
 
+from kg.files import link_or_copy
 from kg.namespaces import KG, OA
 
-ENTITY_FILE = "graph-entities.nt"
+ENTITY_FILE = "graph-entities.nt"  # written by a build; shared by the versions changed from it
+ENTITY_DELETED = "graph-entities.deleted.nt"  # lines of that file changes have deleted since
+ENTITY_INSERTED = "graph-entities.inserted.nt"  # lines changes have inserted since
 
 # Per-passage predicates: the Web Annotation model's annotations, targets and selectors, the reified
 # statements an annotation supports, chunks with what each mentions, and the documents that name an entity.
@@ -72,23 +75,57 @@ def entity_lines(lines: Iterable[bytes], seen: set[bytes]) -> Iterator[bytes]:
 
 
 def change_entity_layer(parent: Path, version: Path, deleted: set[str], inserted: set[str]) -> None:
-    """Write the version's entity layer as the parent's with some N-Triples lines deleted and inserted.
+    """Give the version the parent's entity layer with some N-Triples lines deleted and inserted.
 
-    A parent built before the layers existed has no entity layer; then neither has the version (queries run on
-    the whole store, as they did).
+    The base file is shared (hard-linked); the change goes into the delta files beside it, which hold every line
+    of the base deleted and every line inserted since the base was written (a few thousand lines a report), so a
+    change writes what the report changes, not the layer. A parent built before the layers existed has no entity
+    layer; then neither has the version (queries run on the whole store, as they did).
     """
-    source = parent / ENTITY_FILE
-    if not source.exists():
+    if not (parent / ENTITY_FILE).exists():
         return
-    gone = {line for line in deleted if not is_evidence_line(line)}
-    new = {line for line in inserted if not is_evidence_line(line)}
-    with source.open(encoding="utf-8") as old, (version / ENTITY_FILE).open("w", encoding="utf-8") as out:
-        for line in old:
-            kept = line.rstrip("\n")
-            if kept not in gone:
+    link_or_copy(parent / ENTITY_FILE, version / ENTITY_FILE)
+    gone, new = read_entity_delta(parent)
+    removed = {line for line in deleted if not is_evidence_line(line)}
+    added = {line for line in inserted if not is_evidence_line(line)}
+    # deleted ∩ inserted is empty (kg/graph/delta.py), so the layer is (base − gone) ∪ new before and after
+    _write_lines(version / ENTITY_DELETED, (gone | removed) - added)
+    _write_lines(version / ENTITY_INSERTED, (new - removed) | added)
+
+
+def fold_entity_layer(version: Path) -> None:
+    """Write the version's entity layer as one file again (when the index segments merge, as the SQLite deltas
+    do), so the delta files stay small."""
+    gone, new = read_entity_delta(version)
+    if not (version / ENTITY_FILE).exists() or not (gone or new):
+        return
+    folded = version / (ENTITY_FILE + ".folding")
+    with (version / ENTITY_FILE).open(encoding="utf-8") as base, folded.open("w", encoding="utf-8") as out:
+        for line in base:
+            text = line.rstrip("\n")
+            if text not in gone and text not in new:
                 out.write(line)
-                new.discard(kept)  # already there
         out.writelines(line + "\n" for line in sorted(new))
+    folded.replace(version / ENTITY_FILE)  # a new file: the parent's, shared, is left as it was
+    (version / ENTITY_DELETED).unlink()
+    (version / ENTITY_INSERTED).unlink()
+
+
+def read_entity_delta(version: Path) -> tuple[set[str], set[str]]:
+    """The lines of the base a version's changes deleted, and those they inserted."""
+    return tuple(set((version / name).read_text(encoding="utf-8").splitlines()) if (version / name).exists()
+                 else set() for name in (ENTITY_DELETED, ENTITY_INSERTED))
+
+
+def read_entity_layer(version: Path) -> set[str]:
+    """A version's entity layer as N-Triples lines: the base, less the lines deleted since, with those inserted."""
+    gone, new = read_entity_delta(version)
+    base = set((version / ENTITY_FILE).read_text(encoding="utf-8").splitlines())
+    return (base - gone) | new
+
+
+def _write_lines(path: Path, lines: set[str]) -> None:
+    path.write_text("".join(line + "\n" for line in sorted(lines)), encoding="utf-8")
 
 
 @lru_cache(maxsize=512)

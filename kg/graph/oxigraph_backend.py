@@ -10,7 +10,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 
 from kg.graph.backend import Dataset, QueryOutcome, ResultBudget
-from kg.graph.layers import ENTITY_FILE, entity_lines, entity_only
+from kg.graph.layers import ENTITY_DELETED, ENTITY_FILE, ENTITY_INSERTED, entity_lines, entity_only
 from kg.namespaces import BASE
 
 STORE_DIR = "graph"
@@ -78,17 +78,23 @@ class OxigraphBackend:
         self.entities: ox.Store | None = None  # the entity layer in memory, once loaded
         self.entity_layer_bytes = 0
         self._loading: threading.Thread | None = None
-        layer = Path(version) / ENTITY_FILE if version is not None else None
-        if entity_layer and layer is not None and layer.exists():
-            self.entity_layer_bytes = layer.stat().st_size
-            self._loading = threading.Thread(target=self._load_entities, args=(layer,), daemon=True,
+        if entity_layer and version is not None and (Path(version) / ENTITY_FILE).exists():
+            self.entity_layer_bytes = sum((Path(version) / name).stat().st_size for name in (ENTITY_FILE, ENTITY_INSERTED)
+                                          if (Path(version) / name).exists())
+            self._loading = threading.Thread(target=self._load_entities, args=(Path(version),), daemon=True,
                                              name="kg-entity-layer")
             self._loading.start()
 
-    def _load_entities(self, layer: Path) -> None:
+    def _load_entities(self, version: Path) -> None:
         entities = ox.Store()
         try:
-            entities.bulk_load(path=str(layer), format=ox.RdfFormat.N_TRIPLES)
+            entities.bulk_load(path=str(version / ENTITY_FILE), format=ox.RdfFormat.N_TRIPLES)
+            # the changes since the base was written (kg/graph/layers.py change_entity_layer)
+            if (version / ENTITY_DELETED).exists():
+                for quad in ox.parse(path=str(version / ENTITY_DELETED), format=ox.RdfFormat.N_TRIPLES):
+                    entities.remove(quad)
+            if (version / ENTITY_INSERTED).exists():
+                entities.bulk_load(path=str(version / ENTITY_INSERTED), format=ox.RdfFormat.N_TRIPLES)
         except (MemoryError, OSError, SyntaxError, ValueError):
             return  # queries keep running on the whole store, as they do until the layer is loaded
         self.entities = entities
