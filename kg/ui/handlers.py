@@ -232,13 +232,11 @@ class Handlers:
         # The graph view needs every finding; until they are read (a large knowledge base takes a while) the page
         # shows the rest and `load_graph` fills the graph in.
         graph = self._graph_parts(views) if views.findings_loaded else (gr.update(), *GRAPH_PENDING)
-        parts = (self.header(views), self.welcome(views), "", self.theme_table(views), str(views.theme_csv),
-                 gr.update(choices=views.theme_choices()), graph[0], None, gr.update(choices=[]),
-                 views.once("years grid", lambda: self.years_grid(views)), [], gr.update(choices=[]),
+        parts = (self.header(views), self.welcome(views), None, self.theme_table(views), str(views.theme_csv),
+                 gr.update(choices=views.theme_choices()), graph[0], None, None,
+                 views.once("years grid", lambda: self.years_grid(views)), None, None,
                  *graph[1:], str(views.heatmap_picture()) if views.heatmap_drawn else None)
-        if not lists:
-            return parts
-        long = self._lists(views)
+        long = self._lists(views) if lists else {i: part for i, part in enumerate(_empty_page()) if i in LONG_PARTS}
         return tuple(long.get(i, part) for i, part in enumerate(parts))
 
     def _lists(self, views: Views) -> dict[int, object]:
