@@ -75,7 +75,8 @@ def _serve(conn, version: str, settings_values: dict) -> None:
         conn.send(("error", "open", f"{type(exc).__name__}: {exc}"))
         return
     cap = int(settings.sparql_worker_memory_mb)
-    # The entity layer in memory takes about twice its file's size (kg/graph/layers.py); queries keep their cap.
+    # The entity layer takes about twice its file's size once loaded, more while loading (kg/graph/layers.py):
+    # three times is allowed for it on top, so queries keep their cap.
     limit_memory(cap + 3 * getattr(backend, "entity_layer_bytes", 0) // 1_000_000 if cap > 0 else 0)
     conn.send(("ready", None, None))
     while True:
