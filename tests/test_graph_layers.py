@@ -136,3 +136,16 @@ def test_a_small_graph_is_answered_by_the_whole_store_alone(kb_settings):
         assert service.run(listing).answered_from == ""
     finally:
         service.close()
+
+
+def test_a_damaged_entity_layer_leaves_the_whole_store_answering(kb, tmp_path):
+    import shutil
+
+    shutil.copytree(kb.path / "graph", tmp_path / "graph")
+    text = (kb.path / ENTITY_FILE).read_text(encoding="utf-8")
+    (tmp_path / ENTITY_FILE).write_text(text[: len(text) // 2] + "<broken", encoding="utf-8")  # cut mid-line
+    backend = OxigraphBackend(tmp_path, entity_layer=True)
+    assert not backend.wait_for_entity_layer(60)
+    listing = next(e.text for e in example_queries() if e.name == "09-reviews")
+    got, source = answer(backend, listing)
+    assert source == "" and got == answer(OxigraphBackend(kb.path), listing)[0]
